@@ -1,0 +1,31 @@
+# `make demo` and `make test` each work alone on a fresh machine: they install what they need.
+PYTHON ?= python3.11
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test bench lint clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,bench]'
+	$(BIN)/unspin build
+	touch $(STAMP)
+
+demo: setup
+	$(BIN)/unspin restore --format diff examples/spun.txt
+
+test: setup
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -q
+	$(BIN)/unspin bench --quick
+
+bench: setup
+	$(BIN)/unspin bench --json bench-out/bench.json
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,1 @@
+"""The benchmark: clean corpora, an independent spinner, metrics and the runner."""

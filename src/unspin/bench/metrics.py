@@ -1,0 +1,77 @@
+"""Restoration metrics, computed on the spun text's character offsets.
+
+* coverage — gold substitutions whose original is among the engine's candidates at all;
+* exact — gold substitutions restored exactly (same span, same words, case-insensitive);
+* detected — gold substitutions touched by some edit;
+* precision — edits that exactly undo a gold substitution / all edits;
+* false-edit rate — word tokens the spinner left alone that an edit changed / all such tokens.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import text
+from ..results import Span
+
+
+@dataclass
+class Counts:
+    gold: int = 0
+    covered: int = 0
+    exact: int = 0
+    detected: int = 0
+    edits: int = 0
+    correct_edits: int = 0
+    untouched: int = 0
+    false_edits: int = 0
+    words: int = 0
+    seconds: float = 0.0
+
+    def add(self, other: Counts) -> None:
+        for k, v in vars(other).items():
+            setattr(self, k, getattr(self, k) + v)
+
+    def summary(self) -> dict[str, float]:
+        def ratio(a: float, b: float) -> float:
+            return a / b if b else float("nan")
+
+        return {
+            "coverage": ratio(self.covered, self.gold),
+            "exact": ratio(self.exact, self.gold),
+            "detected": ratio(self.detected, self.gold),
+            "precision": ratio(self.correct_edits, self.edits),
+            "false_edit_rate": ratio(self.false_edits, self.untouched),
+            "words_per_s": ratio(self.words, self.seconds),
+        }
+
+
+def _norm(s: str) -> str:
+    return " ".join(s.lower().replace("’", "'").split())
+
+
+def score(spun: str, gold: list[dict], spans: list[Span], candidates=None) -> Counts:
+    """Compare predicted ``spans`` over ``spun`` with ``gold`` edits (spun_start/spun_end/original)."""
+    c = Counts(gold=len(gold), edits=len(spans))
+    exact = {(s.start, s.end, _norm(s.suggestion)) for s in spans}
+    for g in gold:
+        key = (g["spun_start"], g["spun_end"], _norm(g["original"]))
+        if key in exact:
+            c.exact += 1
+        c.detected += any(s.start < g["spun_end"] and g["spun_start"] < s.end for s in spans)
+        if candidates is not None:  # the engine's own candidate list for the observed words
+            c.covered += any(cand[0] == key[2] for cand in candidates(_norm(g["substitute"])))
+    golden = {(g["spun_start"], g["spun_end"], _norm(g["original"])) for g in gold}
+    c.correct_edits = sum((s.start, s.end, _norm(s.suggestion)) in golden for s in spans)
+    # Character masks keep this linear in the text length.
+    in_gold, in_edit = bytearray(len(spun)), bytearray(len(spun))
+    for g in gold:
+        in_gold[g["spun_start"] : g["spun_end"]] = b"\1" * (g["spun_end"] - g["spun_start"])
+    for s in spans:
+        in_edit[s.start : s.end] = b"\1" * (s.end - s.start)
+    for m in text.WORD_RE.finditer(spun):
+        c.words += 1
+        if not any(in_gold[m.start() : m.end()]):
+            c.untouched += 1
+            c.false_edits += any(in_edit[m.start() : m.end()])
+    return c

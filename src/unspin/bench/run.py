@@ -1,0 +1,227 @@
+"""``unspin bench``: restoration and speed, measured on clean prose from installed packages.
+
+Suites (each reported separately):
+
+* ``clean``  — false edits on the untouched test documents, per genre;
+* ``own``    — restoration of our own spinner's output, per style (in-distribution:
+  spinner and restorer share thesauri);
+* ``nlpaug`` — restoration of nlpaug ``SynonymAug`` (WordNet) output: a spinner we did
+  not write, the headline number;
+* ``speed``  — words/s on one core and two processes, start-up time, peak memory.
+
+The restorer never sees the gold edits; thresholds are never tuned on the
+``test`` split reported here (``bench/tune.py`` uses ``dev``).
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import resource
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+
+from .. import text
+from ..restore import Restorer
+from ..spin import STYLES, Spinner
+from . import corpora
+from .metrics import Counts, score
+
+
+class BenchError(RuntimeError):
+    pass
+
+
+@dataclass
+class Row:
+    suite: str
+    spinner: str
+    style: str
+    rate: float | None
+    docs: int
+    counts: Counts
+
+    def as_dict(self) -> dict:
+        return {
+            "suite": self.suite, "spinner": self.spinner, "style": self.style, "rate": self.rate,
+            "docs": self.docs, "words": self.counts.words, "gold": self.counts.gold,
+            "edits": self.counts.edits, **self.counts.summary(),
+        }  # fmt: skip
+
+
+def select_documents(split: str, words: int) -> list[corpora.Document]:
+    """Documents of ``split`` in a fixed order, balanced over genres, up to ``words`` words in all."""
+    docs = corpora.documents(split)
+    by_genre: dict[str, list[corpora.Document]] = {}
+    for d in docs:
+        by_genre.setdefault(d.genre, []).append(d)
+    if len(by_genre) < 2:
+        raise BenchError(f"need at least two genres of clean text, found {sorted(by_genre)}")
+    per_genre = words // len(by_genre)
+    chosen = []
+    for genre, items in sorted(by_genre.items()):
+        total = 0
+        for d in items:
+            if total >= per_genre:
+                break
+            chosen.append(d)
+            total += d.words
+        if total < per_genre:
+            raise BenchError(f"asked for {per_genre} words of {genre!r} in {split!r}, corpus has {total}")
+    return chosen
+
+
+def restore_and_score(restorer: Restorer, items, candidates) -> Counts:
+    """items: (spun text, gold edits) pairs."""
+    total = Counts()
+    for spun, gold in items:
+        t = time.perf_counter()
+        result = restorer.restore(spun)
+        elapsed = time.perf_counter() - t
+        c = score(spun, gold, result.spans, candidates)
+        c.seconds = elapsed
+        total.add(c)
+    return total
+
+
+def _nlpaug(rate: float, seed: int):
+    try:
+        from ..resources import cache_dir
+        from .nlpaug_spinner import NlpaugSpinner, prepare_wordnet_for_nltk
+    except ImportError as e:  # pragma: no cover - depends on the extra
+        raise BenchError(f"nlpaug suite needs the bench extra: pip install -e '.[bench]' ({e})") from None
+    root = prepare_wordnet_for_nltk(cache_dir() / "nltk_data")
+    try:
+        return NlpaugSpinner(rate=rate, seed=seed, data_root=root)
+    except (ImportError, OSError) as e:
+        raise BenchError(f"nlpaug suite needs the bench extra: pip install -e '.[bench]' ({e})") from None
+
+
+def run(
+    suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print
+) -> list[Row]:
+    docs = select_documents(split, words)
+    restorer = Restorer()
+    candidates = restorer.candidates.ranked
+    rows: list[Row] = []
+    if "clean" in suites:
+        for genre in sorted({d.genre for d in docs}):
+            mine = [d for d in docs if d.genre == genre]
+            c = restore_and_score(restorer, [(d.text, []) for d in mine], None)
+            rows.append(Row("clean", "none", genre, None, len(mine), c))
+            log(f"clean {genre}: {c.summary()}")
+    if "own" in suites:
+        spinner = Spinner()
+        for style in styles:
+            for rate in rates:
+                items = []
+                for k, d in enumerate(docs):
+                    r = spinner.spin(d.text, rate=rate, seed=k, style=style)
+                    items.append((r.spun, r.to_dict()["edits"]))
+                c = restore_and_score(restorer, items, candidates)
+                rows.append(Row("own (in-distribution)", "unspin", style, rate, len(docs), c))
+                log(f"own {style} {rate}: {c.summary()}")
+    if "nlpaug" in suites:
+        for rate in rates:
+            spinner = _nlpaug(rate, seed=0)
+            items = [spinner.spin(d.text) for d in docs]
+            c = restore_and_score(restorer, items, candidates)
+            rows.append(Row("nlpaug (independent)", "nlpaug SynonymAug", "wordnet", rate, len(docs), c))
+            log(f"nlpaug {rate}: {c.summary()}")
+    return rows
+
+
+def _restore_words(texts: list[str]) -> int:
+    r = Restorer()
+    for t in texts:
+        r.restore(t)
+    return sum(len(text.WORD_RE.findall(t)) for t in texts)
+
+
+def speed(words: int, split: str = "test") -> dict:
+    docs = select_documents(split, words)
+    texts = [Spinner().spin(d.text, rate=0.3, seed=k, style="mixed").spun for k, d in enumerate(docs)]
+    n = sum(len(text.WORD_RE.findall(t)) for t in texts)
+    t = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", "import time; t=time.perf_counter(); import unspin; unspin.Restorer(); "
+         "print(time.perf_counter()-t)"], capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    startup = float(out.stdout)
+    restorer = Restorer()
+    restorer.restore(texts[0])  # warm caches the way a long run would
+    restorer = Restorer()
+    t = time.perf_counter()
+    for s in texts:
+        restorer.restore(s)
+    one_core = n / (time.perf_counter() - t)
+    spinner = Spinner()
+    spinner.spin(texts[0])
+    t = time.perf_counter()
+    for k, s in enumerate(texts):
+        spinner.spin(s, seed=k)
+    spin_rate = n / (time.perf_counter() - t)
+    halves = [texts[0::2], texts[1::2]]
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_restore_words, [texts[:2], texts[1:3]])  # start-up outside the clock
+        t = time.perf_counter()
+        pool.map(_restore_words, halves)
+        two_procs = n / (time.perf_counter() - t)
+    return {
+        "words": n, "startup_s": startup, "restore_words_per_s_1core": one_core,
+        "restore_words_per_s_2procs": two_procs, "spin_words_per_s_1core": spin_rate,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }  # fmt: skip
+
+
+def markdown(rows: list[Row], speed_result: dict | None) -> str:
+    head = (
+        "| suite | spinner | style | rate | docs | words | gold subs | coverage | exact | detected | "
+        "precision | false-edit rate | words/s |"
+    )
+    lines = [head, "|" + "---|" * 13]
+    for r in rows:
+        d = r.as_dict()
+        rate = "–" if r.rate is None else f"{r.rate:.0%}"
+        pct = lambda k: "–" if d[k] != d[k] else f"{d[k]:.1%}"  # noqa: E731 - NaN → dash
+        lines.append(
+            f"| {r.suite} | {r.spinner} | {r.style} | {rate} | {r.docs} | {d['words']:,} | {d['gold']:,} | "
+            f"{pct('coverage')} | {pct('exact')} | {pct('detected')} | {pct('precision')} | "
+            f"{d['false_edit_rate']:.2%} | {d['words_per_s']:,.0f} |"
+        )
+    if speed_result:
+        s = speed_result
+        lines += [
+            "",
+            "| speed | value |",
+            "|---|---|",
+            f"| restore, one core | {s['restore_words_per_s_1core']:,.0f} words/s |",
+            f"| restore, two processes | {s['restore_words_per_s_2procs']:,.0f} words/s |",
+            f"| spin, one core | {s['spin_words_per_s_1core']:,.0f} words/s |",
+            f"| start-up (import + load models) | {s['startup_s']:.2f} s |",
+            f"| peak memory (bench process) | {s['peak_rss_mb']:,.0f} MB |",
+        ]
+    return "\n".join(lines)
+
+
+def main(args) -> int:
+    suites = args.suites.split(",")
+    rates = [float(r) for r in args.rates.split(",")]
+    words = args.words or (6_000 if args.quick else 60_000)
+    styles = ("mixed",) if args.quick else STYLES
+    if args.quick:
+        rates = [0.3]
+    try:
+        rows = run([s for s in suites if s != "speed"], rates, words, args.split, styles,
+                   log=lambda *a: print(*a, file=sys.stderr))  # fmt: skip
+        speed_result = speed(min(words, 20_000), args.split) if "speed" in suites else None
+    except (BenchError, corpora.CorpusError) as e:
+        print(f"unspin bench: {e}", file=sys.stderr)
+        return 2
+    print(markdown(rows, speed_result))
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"rows": [r.as_dict() for r in rows], "speed": speed_result}, f, indent=2)
+    return 0

@@ -1,0 +1,82 @@
+"""Stage 2: candidate originals for every word and phrase (up to 4 tokens) of a chunk."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import NamedTuple
+
+from .lexicon import Lexicon
+from .lm import TrigramLM
+from .text import Chunk
+
+MAX_PHRASE = 4
+_LM_SPLIT = re.compile(r"[ \-]+")
+
+
+class Option(NamedTuple):
+    """Replace chunk tokens ``start:end`` by ``text`` (lower case)."""
+
+    start: int
+    end: int
+    text: str
+    words: tuple[str, ...]  # what the LM reads
+    channel: float  # log P(observed | text)
+    sources: int
+    unigram_gain: float = 0.0  # log P(text) - log P(observed), context-free
+
+
+def lm_words(text: str) -> tuple[str, ...]:
+    return tuple(w for w in _LM_SPLIT.split(text) if w)
+
+
+def observed_phrases(chunk: Chunk):
+    """Yield (start, end, phrase) for each run of up to MAX_PHRASE space-joined tokens."""
+    toks = chunk.tokens
+    for i in range(len(toks)):
+        phrase = toks[i].lower
+        yield i, i + 1, phrase
+        for j in range(i + 1, min(i + MAX_PHRASE, len(toks))):
+            if not chunk.spaced[j - 1]:
+                break
+            phrase += " " + toks[j].lower
+            yield i, j + 1, phrase
+
+
+class Candidates:
+    """Candidate originals per observed word or phrase, best first, at most ``limit``.
+
+    The context-free rank is the posterior without context, ``log P(o | c) +
+    log P(c)`` with the LM's unigram ``P(c)``; only the top few go on to the
+    (costly) context scoring. Cached per observed string: text is Zipfian, so
+    after a few paragraphs nearly every look-up is a hit.
+    """
+
+    def __init__(self, lexicon: Lexicon, lm: TrigramLM, limit: int = 8):
+        self.lexicon, self.lm, self.limit = lexicon, lm, limit
+        self.ranked = lru_cache(maxsize=200_000)(self._ranked)
+        self.unigram = lru_cache(maxsize=200_000)(self.unigram)
+
+    def unigram(self, phrase: str) -> float:
+        return self.lm.score(list(lm_words(phrase)), (), end=False)
+
+    def _ranked(self, observed: str) -> tuple[tuple[str, tuple[str, ...], float, int, float], ...]:
+        scored = []
+        for cand in self.lexicon.originals(observed):
+            unigram = self.unigram(cand.text)
+            entry = (cand.text, lm_words(cand.text), cand.channel, cand.sources, unigram)
+            scored.append((cand.channel + unigram, entry))
+        scored.sort(key=lambda x: -x[0])
+        return tuple(c for _, c in scored[: self.limit])
+
+    def options(self, chunk: Chunk) -> list[list[Option]]:
+        """Candidate edits grouped by start token."""
+        by_start: list[list[Option]] = [[] for _ in chunk.tokens]
+        for i, j, phrase in observed_phrases(chunk):
+            if j - i > 1 and phrase not in self.lexicon:  # fast path: most word runs aren't phrases
+                continue
+            ranked = self.ranked(phrase)
+            if ranked:
+                base = self.unigram(phrase)
+                by_start[i] += [Option(i, j, *c[:4], unigram_gain=c[4] - base) for c in ranked]
+        return by_start

@@ -1,0 +1,201 @@
+"""The ``unspin`` command: a thin wrapper over the library calls."""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import json
+import sys
+from collections.abc import Iterator
+from typing import TextIO
+
+from . import text
+from .resources import ResourceError
+
+EXIT_BAD_INPUT = 2
+_BLOCK = 1 << 16
+
+
+def read_paragraphs(path: str, encoding: str) -> Iterator[str]:
+    """Stream ``path`` (or stdin) as paragraphs whose concatenation is the whole text.
+
+    A file is checked for binary content and decoding errors *before* any
+    output is written, so bad input never leaves half an output behind.
+    Standard input can't be re-read, so it is held in memory instead.
+    """
+    name = "<stdin>" if path == "-" else path
+    if path == "-":
+        yield from _split_paragraphs(iter([text.decode_bytes(sys.stdin.buffer.read(), encoding, name)]))
+        return
+    _check_file(path, encoding)
+    with open(path, encoding=encoding, newline="") as f:
+        yield from _split_paragraphs(_strip_bom(iter(lambda: f.read(_BLOCK), "")))
+
+
+def _check_file(path: str, encoding: str) -> None:
+    """Read the file once without keeping it: refuse binary data and bad encodings up front."""
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+    except LookupError:
+        raise text.InputError(f"unknown encoding: {encoding}") from None
+    with open(path, "rb") as f:
+        head = f.read(_BLOCK)
+        text.check_not_binary(head, path)
+        block = head
+        try:
+            while block:
+                decoder.decode(block)
+                block = f.read(_BLOCK)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError as e:
+            raise text.InputError(f"{path}: not valid {encoding} ({e.reason}); pass --encoding") from None
+
+
+def _strip_bom(blocks: Iterator[str]) -> Iterator[str]:
+    first = next(blocks, "")
+    yield first.removeprefix("\ufeff")
+    yield from blocks
+
+
+def _split_paragraphs(blocks: Iterator[str]) -> Iterator[str]:
+    buf = ""
+    for block in blocks:
+        buf += block
+        pieces = [p for _, p in text.paragraphs(buf)]
+        # The last piece may continue in the next block.
+        for p in pieces[:-1]:
+            yield p
+        buf = pieces[-1] if pieces else ""
+    if buf:
+        yield buf
+
+
+def cmd_restore(args) -> int:
+    from .render import DiffRenderer, JsonRenderer, TextRenderer
+    from .restore import Restorer
+
+    paragraphs = read_paragraphs(args.file, args.encoding)
+    first = next(paragraphs, None)  # validates the input before loading models
+    if first is None:
+        return 0
+    restorer = Restorer()
+    out: TextIO = sys.stdout
+    renderer = {"text": TextRenderer, "json": JsonRenderer, "diff": DiffRenderer}[args.format](
+        out, color=_color(args)
+    )
+    offset = 0
+    for para in _chain(first, paragraphs):
+        spans = restorer.paragraph_spans(para, offset)
+        renderer.paragraph(para, offset, spans)
+        offset += len(para)
+    renderer.close()
+    return 0
+
+
+def _chain(first, rest):
+    yield first
+    yield from rest
+
+
+def _color(args) -> bool:
+    if args.color == "auto":
+        return sys.stdout.isatty()
+    return args.color == "always"
+
+
+def cmd_spin(args) -> int:
+    from .spin import Spinner
+
+    source = "".join(read_paragraphs(args.file, args.encoding))
+    if not source:
+        return 0
+    spinner = Spinner()
+    docs = [source] if args.format == "text" else [d for d in source.split("\n") if d.strip()]
+    for k, doc in enumerate(docs):
+        result = spinner.spin(
+            doc, rate=args.rate, seed=args.seed + k, style=args.style, protect_entities=args.protect_entities
+        )
+        if args.format == "text":
+            sys.stdout.write(result.spun)
+        else:
+            sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False) + "\n")
+    return 0
+
+
+def cmd_bench(args) -> int:
+    from .bench.run import main as bench_main
+
+    return bench_main(args)
+
+
+def cmd_build(args) -> int:
+    from . import lexicon
+
+    path = lexicon.default_path()
+    if path.exists() and not args.force:
+        print(f"lexicon already built: {path} (--force rebuilds it)")
+        return 0
+    lexicon.build(path, verbose=True)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="unspin", description="Detect and undo machine-spun text, offline.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def add_input(q):
+        q.add_argument("file", nargs="?", default="-", help="input file, or - for standard input")
+        q.add_argument("--encoding", default="utf-8", help="input encoding (default utf-8)")
+
+    r = sub.add_parser("restore", help="print the most likely original wording")
+    add_input(r)
+    r.add_argument("--format", choices=["text", "json", "diff"], default="text")
+    r.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    r.set_defaults(func=cmd_restore)
+
+    s = sub.add_parser("spin", help="rewrite text the way article spinners do")
+    add_input(s)
+    s.add_argument("--rate", type=float, default=0.3, help="share of eligible words to swap")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--style", choices=["wordnet", "moby", "phrase", "mixed"], default="mixed")
+    s.add_argument("--protect-entities", action="store_true", help="leave capitalised names alone")
+    s.add_argument(
+        "--format", choices=["text", "jsonl"], default="text",
+        help="jsonl: one record per input line (document) with original, spun and gold edits",
+    )  # fmt: skip
+    s.set_defaults(func=cmd_spin)
+
+    b = sub.add_parser("bench", help="measure restoration accuracy and speed")
+    b.add_argument("--quick", action="store_true", help="small subset for CI (under a minute)")
+    b.add_argument("--suites", default="clean,own,nlpaug,speed")
+    b.add_argument("--rates", default="0.1,0.3,0.5")
+    b.add_argument("--words", type=int, default=0, help="words of clean text per suite")
+    b.add_argument("--split", choices=["dev", "test"], default="test")
+    b.add_argument("--json", help="also write the results as JSON to this file")
+    b.set_defaults(func=cmd_bench)
+
+    c = sub.add_parser("build", help="(re)build the cached lexicon from the installed thesauri")
+    c.add_argument("--force", action="store_true")
+    c.set_defaults(func=cmd_build)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except text.InputError as e:
+        print(f"unspin: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except ResourceError as e:
+        print(f"unspin: {e}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except FileNotFoundError as e:
+        print(f"unspin: {e.filename}: no such file", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

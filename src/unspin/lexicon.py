@@ -1,0 +1,289 @@
+"""The compiled lexicon: for an observed (possibly spun) word, its candidate originals.
+
+Built once at set-up from the installed thesauri (WordNet, Moby, MyThes) and
+lemminflect, cached as one ``lexicon-v<N>.npz`` file that loads in well under
+a second. Format — a NumPy ``.npz`` of flat arrays:
+
+``strings``
+    UTF-8 bytes of every known string (lemmas, inflected forms, phrases),
+    joined by ``\\n``; a string's id is its line number.
+``rev_ptr, rev_cand, rev_logp, rev_src``
+    The reverse thesaurus in CSR form. The candidate originals of lemma ``o``
+    are ``rev_cand[rev_ptr[o]:rev_ptr[o + 1]]`` with the channel log-probability
+    ``log P(o | c)`` that a spinner turns ``c`` into ``o`` (``rev_logp``) and a
+    bit mask of the thesauri that link them (``rev_src``: 1 WordNet, 2 Moby,
+    4 MyThes).
+``infl_ptr, infl_form, infl_tag``
+    The inflections of each string: forms (string ids) and Penn tags (indexes
+    into ``tags``).
+``ana_ptr, ana_lemma, ana_tag``
+    The other way: each surface form's (lemma, tag) analyses.
+``tags``
+    Tag names, joined by ``\\n``.
+
+Worked example: with ``strings`` = ``buy\\npurchase\\nbought\\npurchased``,
+``rev_ptr`` = ``[0, 1, 2, 2, 2]``, ``rev_cand`` = ``[1, 0]``: the observed
+lemma "purchase" (id 1) has one candidate original, "buy" (id 0). The observed
+form "purchased" (id 3) has the analysis (lemma 1, tag VBD), so its candidates
+are buy's inflections tagged VBD: "bought" (id 2).
+
+Channel model: a spinner replacing ``c`` picks one of ``c``'s synonyms
+uniformly in one thesaurus, so ``P(o | c) = sum over thesauri s of
+w_s / fanout_s(c)``, with equal weights ``w_s``. To keep the file small and
+look-ups fast we store for each ``o`` only the ``MAX_CANDIDATES`` candidates
+with the highest ``P(o | c) P(c)`` (``P(c)`` from wordfreq): the context model
+decides among those.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from . import resources, thesaurus
+
+FORMAT_VERSION = 1
+MAX_CANDIDATES = 40
+SOURCES = {1: "wordnet", 2: "moby", 4: "mythes"}
+BASE = "BASE"  # the analysis "this form is the lemma itself"
+# log P(the spinner left a substitute uninflected): a base-form substitute
+# ("purchase") may stand for an inflected original ("bought").
+LOG_NO_REINFLECT = math.log(0.5)
+# log P(the spinner put the original's own base form in its place): WordNet
+# lists a word's lemma among its synonyms, so spinners like nlpaug turn
+# "kilometers" into "kilometer" and "are" into "be".
+LOG_OWN_LEMMA = LOG_NO_REINFLECT + math.log(0.1)
+
+
+class Candidate(NamedTuple):
+    text: str  # candidate original, lower case
+    channel: float  # log P(observed | candidate)
+    sources: int  # bit mask over SOURCES
+
+
+def source_names(mask: int) -> list[str]:
+    return [name for bit, name in SOURCES.items() if mask & bit]
+
+
+class Lexicon:
+    """Loaded lexicon; ``originals(observed)`` is the public look-up."""
+
+    def __init__(self, path: Path):
+        with np.load(path) as z:
+            self.strings = z["strings"].tobytes().decode("utf-8").split("\n")
+            self.tags = z["tags"].tobytes().decode("utf-8").split("\n")
+            arrays = {k: z[k] for k in z.files if k not in ("strings", "tags")}
+        self.ids = {s: i for i, s in enumerate(self.strings)}
+        # Plain lists index faster than NumPy scalars in the hot path.
+        for key in ("rev_ptr", "ana_ptr", "infl_ptr"):
+            arrays[key] = arrays[key].tolist()
+        self.__dict__.update(arrays)
+        self.originals = lru_cache(maxsize=200_000)(self._originals)
+
+    def __contains__(self, text: str) -> bool:
+        return text in self.ids
+
+    def _reverse(self, lemma: int) -> list[tuple[int, float, int]]:
+        lo, hi = self.rev_ptr[lemma], self.rev_ptr[lemma + 1]
+        return list(
+            zip(self.rev_cand[lo:hi].tolist(), self.rev_logp[lo:hi].tolist(), self.rev_src[lo:hi].tolist())
+        )
+
+    def _inflections(self, lemma: int) -> list[tuple[int, str]]:
+        lo, hi = self.infl_ptr[lemma], self.infl_ptr[lemma + 1]
+        return [
+            (f, self.tags[t]) for f, t in zip(self.infl_form[lo:hi].tolist(), self.infl_tag[lo:hi].tolist())
+        ]
+
+    def analyses(self, form: str) -> list[tuple[int, str]]:
+        i = self.ids.get(form)
+        if i is None:
+            return []
+        lo, hi = self.ana_ptr[i], self.ana_ptr[i + 1]
+        out = [(i, BASE)] if self.rev_ptr[i + 1] > self.rev_ptr[i] else []
+        out += [
+            (lem, self.tags[t])
+            for lem, t in zip(self.ana_lemma[lo:hi].tolist(), self.ana_tag[lo:hi].tolist())
+        ]
+        return out
+
+    def _originals(self, observed: str) -> tuple[Candidate, ...]:
+        """Candidate originals of ``observed`` (lower case), best channel score per text."""
+        best: dict[str, Candidate] = {}
+
+        def add(text_id: int, channel: float, src: int) -> None:
+            text = self.strings[text_id]
+            old = best.get(text)
+            if text != observed and (old is None or channel > old.channel):
+                best[text] = Candidate(text, channel, src | (old.sources if old else 0))
+
+        for lemma, tag in self.analyses(observed):
+            if tag == BASE:
+                for form, _t in self._inflections(lemma):
+                    add(form, LOG_OWN_LEMMA, 1)
+            for cand, channel, src in self._reverse(lemma):
+                if tag == BASE:
+                    add(cand, channel, src)
+                    for form, _t in self._inflections(cand):
+                        add(form, channel + LOG_NO_REINFLECT, src)
+                else:
+                    for form, t in self._inflections(cand):
+                        if t == tag:
+                            add(form, channel, src)
+        return tuple(sorted(best.values(), key=lambda c: -c.channel))
+
+
+def default_path() -> Path:
+    return resources.cache_dir() / f"lexicon-v{FORMAT_VERSION}.npz"
+
+
+_LOADED: dict[Path, Lexicon] = {}
+
+
+def load(path: Path | None = None, build_if_missing: bool = True) -> Lexicon:
+    """Load the compiled lexicon, building it first if it isn't cached yet."""
+    path = path or default_path()
+    if path not in _LOADED:
+        if not path.exists():
+            if not build_if_missing:
+                raise resources.ResourceError(f"lexicon not built: {path} (run `unspin build`)")
+            build(path)
+        _LOADED[path] = Lexicon(path)
+    return _LOADED[path]
+
+
+# --------------------------------------------------------------------------- building
+
+
+class _Interner(dict):
+    def __missing__(self, key: str) -> int:
+        self[key] = n = len(self)
+        return n
+
+
+def _pair_array(pairs, intern: _Interner) -> np.ndarray:
+    flat = np.fromiter((intern[w] for pair in pairs for w in pair), dtype=np.int64)
+    pairs = flat.reshape(-1, 2)
+    both = np.concatenate([pairs, pairs[:, ::-1]])  # links are undirected
+    return np.unique(both, axis=0)
+
+
+def _inflection_table(strings: list[str], wordnet_pos: dict[str, set[str]]):
+    """(lemma id, form string, tag) for every known lemma, using lemminflect.
+
+    Multiword verbs inflect their first word ("look into" → "looked into"),
+    multiword nouns their last ("white house" → "white houses").
+    """
+    from lemminflect import getAllInflections
+
+    rows = []
+    for i, s in enumerate(strings):
+        words = s.split(" ")
+        if len(words) == 1:
+            for tag, forms in getAllInflections(s).items():
+                rows += [(i, f.lower(), tag) for f in forms]
+        else:
+            pos = wordnet_pos.get(s, ())
+            if "v" in pos:
+                for tag, forms in getAllInflections(words[0], upos="VERB").items():
+                    rows += [(i, " ".join([f.lower(), *words[1:]]), tag) for f in forms]
+            if "n" in pos:
+                for f in getAllInflections(words[-1], upos="NOUN").get("NNS", ()):
+                    rows.append((i, " ".join([*words[:-1], f.lower()]), "NNS"))
+    return rows
+
+
+def _csr(keys: np.ndarray, n: int, *columns: np.ndarray):
+    order = np.argsort(keys, kind="stable")
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(ptr, keys + 1, 1)
+    return (np.cumsum(ptr),) + tuple(c[order] for c in columns)
+
+
+def build(path: Path | None = None, verbose: bool = True) -> Path:
+    """Compile the lexicon from the installed thesauri into ``path`` (atomically)."""
+    from wordfreq import word_frequency
+
+    path = path or default_path()
+    t0 = time.time()
+    log = print if verbose else (lambda *a, **k: None)
+    intern = _Interner()
+    wordnet_pos: dict[str, set[str]] = {}
+    for pos, lemmas in thesaurus.wordnet_synsets():
+        for lemma in lemmas:
+            wordnet_pos.setdefault(lemma, set()).add(pos)
+    sources = [
+        (1, _pair_array(thesaurus.wordnet_pairs(), intern)),
+        (2, _pair_array(thesaurus.moby_pairs(), intern)),
+    ]
+    mythes = thesaurus.mythes_pairs()
+    if resources.mythes_path() is not None:
+        sources.append((4, _pair_array(mythes, intern)))
+    log(f"thesauri read: {len(intern):,} strings ({time.time() - t0:.1f}s)")
+
+    # Channel model P(o | c): each source weighs a link by 1 / fan-out of c.
+    n = len(intern)
+    key_parts, prob_parts, src_parts = [], [], []
+    for bit, pairs in sources:
+        c, o = pairs[:, 0], pairs[:, 1]
+        fanout = np.bincount(c, minlength=n)
+        key_parts.append(o * n + c)
+        prob_parts.append(1.0 / len(sources) / fanout[c])
+        src_parts.append(np.full(len(c), bit, dtype=np.uint8))
+    keys = np.concatenate(key_parts)
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    prob = np.zeros(len(uniq))
+    np.add.at(prob, inverse, np.concatenate(prob_parts))
+    src = np.zeros(len(uniq), dtype=np.uint8)
+    np.bitwise_or.at(src, inverse, np.concatenate(src_parts))
+    obs, cand = uniq // n, uniq % n
+    log(f"{len(uniq):,} synonym links ({time.time() - t0:.1f}s)")
+
+    # Keep the MAX_CANDIDATES best candidates per observed word by P(o|c) P(c).
+    strings = list(intern)
+    freq = np.array([max(word_frequency(s, "en"), 1e-9) for s in strings])
+    logp = np.log(prob)
+    posterior = logp + np.log(freq[cand])
+    order = np.lexsort((-posterior, obs))
+    obs, cand, logp, src = obs[order], cand[order], logp[order], src[order]
+    starts = np.searchsorted(obs, obs, side="left")
+    keep = (np.arange(len(obs)) - starts) < MAX_CANDIDATES
+    obs, cand, logp, src = obs[keep], cand[keep], logp[keep], src[keep]
+    log(f"{len(obs):,} links kept after pruning ({time.time() - t0:.1f}s)")
+
+    # Inflections; new forms join the string table.
+    rows = _inflection_table(strings, wordnet_pos)
+    tags = sorted({t for _, _, t in rows})
+    tag_id = {t: i for i, t in enumerate(tags)}
+    lemma_ids = np.array([r[0] for r in rows], dtype=np.int64)
+    form_ids = np.array([intern[r[1]] for r in rows], dtype=np.int64)
+    tag_ids = np.array([tag_id[r[2]] for r in rows], dtype=np.int64)
+    not_self = form_ids != lemma_ids
+    n = len(intern)
+    strings = list(intern)
+    log(f"{len(rows):,} inflections, {n:,} strings ({time.time() - t0:.1f}s)")
+
+    rev = _csr(obs, n, cand, logp.astype(np.float32), src)
+    infl = _csr(lemma_ids, n, form_ids, tag_ids.astype(np.uint8))
+    ana = _csr(form_ids[not_self], n, lemma_ids[not_self], tag_ids[not_self].astype(np.uint8))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(
+            f,
+            strings=np.frombuffer("\n".join(strings).encode(), dtype=np.uint8),
+            tags=np.frombuffer("\n".join(tags).encode(), dtype=np.uint8),
+            rev_ptr=rev[0], rev_cand=rev[1].astype(np.int32), rev_logp=rev[2], rev_src=rev[3],
+            infl_ptr=infl[0], infl_form=infl[1].astype(np.int32), infl_tag=infl[2],
+            ana_ptr=ana[0], ana_lemma=ana[1].astype(np.int32), ana_tag=ana[2],
+        )  # fmt: skip
+    os.replace(tmp, path)
+    log(f"lexicon written to {path} ({path.stat().st_size / 1e6:.0f} MB, {time.time() - t0:.1f}s)")
+    return path

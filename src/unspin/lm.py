@@ -1,0 +1,71 @@
+"""Stage 3a: the context model — a trigram LM over lower-case words.
+
+The default model is the CMU Sphinx generic US-English trigram LM that ships
+inside the ``pocketsphinx`` wheel (72k words, 2M bigrams, 1.7M trigrams).
+Scores are natural-log probabilities.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from functools import lru_cache
+
+from . import resources
+
+# pocketsphinx reports log base 1.0001.
+_TO_NATS = math.log(1.0001)
+# Words outside the LM's vocabulary get a unigram estimate from wordfreq,
+# discounted: the LM saw them never, and a spinner's rare synonyms often are.
+_OOV_DISCOUNT = math.log(0.1)
+_FLOOR = 1e-9
+
+
+class TrigramLM:
+    """``logp(word, history)``: log P(word | last two words), history oldest first."""
+
+    def __init__(self, path: str | os.PathLike | None = None):
+        from pocketsphinx import Config, LogMath, NGramModel
+
+        self._model = NGramModel(Config(), LogMath(), str(path or resources.trigram_lm_path()))
+        # A plain dict beats lru_cache here: the hot path is a single get().
+        self._cache: dict[tuple[str, ...], float] = {}
+        self.queries = 0
+
+    def logp(self, word: str, history: tuple[str, ...]) -> float:
+        key = (word, *history[::-1])  # pocketsphinx: word first, then most recent history
+        p = self._cache.get(key)
+        if p is None:
+            self.queries += 1
+            if len(self._cache) > 2_000_000:  # bounded memory on huge inputs
+                self._cache.clear()
+            p = self._model.prob(list(key)) * _TO_NATS
+            if p < -1000:  # out of vocabulary
+                p = oov_logp(word)
+            self._cache[key] = p
+        return p
+
+    def score(self, words: list[str], history: tuple[str, ...] = ("<s>",), end: bool = True) -> float:
+        """Log-probability of a word sequence (for tests and diagnostics)."""
+        total = 0.0
+        for w in [*words, "</s>"] if end else words:
+            total += self.logp(w, history)
+            history = (*history, w)[-2:]
+        return total
+
+
+@lru_cache(maxsize=100_000)
+def oov_logp(word: str) -> float:
+    from wordfreq import word_frequency
+
+    return math.log(max(word_frequency(word, "en"), _FLOOR)) + _OOV_DISCOUNT
+
+
+_DEFAULT: TrigramLM | None = None
+
+
+def load() -> TrigramLM:
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = TrigramLM()
+    return _DEFAULT

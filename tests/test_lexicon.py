@@ -1,0 +1,32 @@
+from unspin import lexicon
+
+
+def originals(word):
+    return [c.text for c in lexicon.load().originals(word)]
+
+
+def test_reverse_lookup_is_inflection_aware():
+    assert "bought" in originals("purchased")  # past tense stays past tense
+    assert "began" in originals("commenced")
+    assert "houses" in originals("homes")  # a plural stays plural
+    assert "spring" in originals("fountain")
+
+
+def test_uninflected_substitute_may_stand_for_an_inflected_original():
+    # Spinners like nlpaug put the synonym's base form in place of "bought".
+    assert "bought" in originals("purchase")
+
+
+def test_multiword_on_both_sides():
+    assert "investigate" in originals("look into")
+    assert any(" " in c for c in originals("now"))
+
+
+def test_channel_scores_are_log_probabilities():
+    for c in lexicon.load().originals("fountain"):
+        assert c.channel <= 0
+        assert c.sources and set(lexicon.source_names(c.sources)) <= {"wordnet", "moby", "mythes"}
+
+
+def test_unknown_words_have_no_candidates():
+    assert originals("qwzxv") == []

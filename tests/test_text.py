@@ -1,0 +1,48 @@
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from unspin import text
+
+
+def test_tokens_keep_offsets_apostrophes_and_case():
+    s = "Don’t stop: the company's “New” plan—now!"
+    toks = [t for c in text.chunks(s) for t in c.tokens]
+    assert [t.text for t in toks] == ["Don’t", "stop", "the", "company's", "New", "plan", "now"]
+    assert all(s[t.start : t.end] == t.text for t in toks)
+    assert toks[0].lower == "don't"
+
+
+def test_chunks_break_at_sentence_ends_but_not_commas():
+    chunks = list(text.chunks("One, two three. Four five"))
+    assert [[t.text for t in c.tokens] for c in chunks] == [["One", "two", "three"], ["Four", "five"]]
+    assert chunks[0].ends_sentence
+    assert chunks[0].spaced == [False, True, False]  # a comma separates One and two
+
+
+@given(st.text())
+def test_paragraphs_cover_the_text_exactly(s):
+    pieces = list(text.paragraphs(s))
+    assert "".join(p for _, p in pieces) == s
+    assert all(s[o : o + len(p)] == p for o, p in pieces)
+
+
+def test_huge_line_is_cut_into_bounded_pieces():
+    s = "word " * 50_000
+    pieces = list(text.paragraphs(s))
+    assert len(pieces) > 1 and max(len(p) for _, p in pieces) <= text.MAX_PARAGRAPH_CHARS
+    assert "".join(p for _, p in pieces) == s
+
+
+def test_binary_and_bad_encoding_are_refused():
+    with pytest.raises(text.InputError, match="binary"):
+        text.decode_bytes(b"\x7fELF\x00\x00")
+    with pytest.raises(text.InputError, match="utf-8"):
+        text.decode_bytes("café".encode("latin-1"))
+    assert text.decode_bytes("café".encode("latin-1"), "latin-1") == "café"
+
+
+def test_match_case():
+    assert text.match_case("Fired", "dismissed") == "Dismissed"
+    assert text.match_case("FIRED", "dismissed") == "DISMISSED"
+    assert text.match_case("fired", "dismissed") == "dismissed"
