@@ -13,6 +13,8 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q -e '.[dev,bench]'
+	# Benchmark corpora ship in gensim's test data; its code (and numpy/scipy pins) isn't needed.
+	$(BIN)/pip install -q --no-deps gensim==4.3.3
 	$(BIN)/unspin build
 	touch $(STAMP)
 

@@ -3,6 +3,8 @@
 # technical-prose corpus. Needs root; see README "Without root" otherwise.
 set -euo pipefail
 PKGS="wordnet-base wordnet-sense-index mythes-en-us"
+# Technical-prose corpus for the benchmark (small HTML manuals).
+PKGS="$PKGS debian-reference-en developers-reference debian-faq maint-guide"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 [ -z "$missing" ] && exit 0

@@ -63,8 +63,7 @@ def _split_paragraphs(blocks: Iterator[str]) -> Iterator[str]:
         buf += block
         pieces = [p for _, p in text.paragraphs(buf)]
         # The last piece may continue in the next block.
-        for p in pieces[:-1]:
-            yield p
+        yield from pieces[:-1]
         buf = pieces[-1] if pieces else ""
     if buf:
         yield buf

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 
 from .candidates import Option
-from .lm import TrigramLM
+from .lm import TrigramLM, extend, history_of
 from .scoring import Params, prior, window_logp
 
 END = "</s>"
@@ -46,7 +46,7 @@ def local_scores(
         if not opts:
             out.append([])
             continue
-        hist = (*start_hist, *words[max(0, i - 2) : i])[-2:]
+        hist = history_of([*start_hist, *words[max(0, i - 2) : i]])
         scored = []
         for opt in opts:
             right = tuple(words[opt.end : opt.end + params.right_context])
@@ -62,7 +62,9 @@ def local_scores(
     return out
 
 
-def prefilter(scored: list[list[tuple[float, Option]]], edit_cost: float, params: Params) -> list[list[Option]]:
+def prefilter(
+    scored: list[list[tuple[float, Option]]], edit_cost: float, params: Params
+) -> list[list[Option]]:
     """Keep, per start token, the few options that look promising in the observed context.
 
     This is the speed trick: on honest text almost nothing passes, so the
@@ -97,7 +99,7 @@ def viterbi(
                 h = hist
                 for w in opt.words:
                     s += lm.logp(w, h)
-                    h = (*h, w)[-2:]
+                    h = extend(h, w)
                 nxt = states[opt.end]
                 old = nxt.get(h)
                 if old is None or s > old[0]:
@@ -141,7 +143,7 @@ def explain(
     out += words[pos:]
     decisions = []
     for e, (a, b) in zip(edits, where):
-        hist = (*start_hist, *out[max(0, a - 2) : a])[-2:]
+        hist = history_of([*start_hist, *out[max(0, a - 2) : a]])
         right = tuple(out[b : b + params.right_context])
         if sentence_end and b + params.right_context >= len(out):
             right += (END,)

@@ -22,7 +22,12 @@ _FLOOR = 1e-9
 
 
 class TrigramLM:
-    """``logp(word, history)``: log P(word | last two words), history oldest first."""
+    """``logp(word, history)``: log P(word | last two words).
+
+    Histories are tuples of at most two words, **most recent first** — the
+    order pocketsphinx wants — so the hot path builds its key with one
+    concatenation; ``extend(history, word)`` makes the next one.
+    """
 
     def __init__(self, path: str | os.PathLike | None = None):
         from pocketsphinx import Config, LogMath, NGramModel
@@ -33,7 +38,7 @@ class TrigramLM:
         self.queries = 0
 
     def logp(self, word: str, history: tuple[str, ...]) -> float:
-        key = (word, *history[::-1])  # pocketsphinx: word first, then most recent history
+        key = (word, *history)
         p = self._cache.get(key)
         if p is None:
             self.queries += 1
@@ -50,8 +55,18 @@ class TrigramLM:
         total = 0.0
         for w in [*words, "</s>"] if end else words:
             total += self.logp(w, history)
-            history = (*history, w)[-2:]
+            history = extend(history, w)
         return total
+
+
+def extend(history: tuple[str, ...], word: str) -> tuple[str, ...]:
+    """The history after ``word``: most recent first, two words at most."""
+    return (word, history[0]) if history else (word,)
+
+
+def history_of(words: list[str]) -> tuple[str, ...]:
+    """History tuple for a run of words given oldest first."""
+    return tuple(words[-1:-3:-1])
 
 
 @lru_cache(maxsize=100_000)

@@ -26,7 +26,9 @@ class Restorer:
     def restore(self, source: str) -> Restoration:
         evidence = DocumentEvidence()
         spans = [
-            s for offset, para in text.paragraphs(source) for s in self.paragraph_spans(para, offset, evidence)
+            s
+            for offset, para in text.paragraphs(source)
+            for s in self.paragraph_spans(para, offset, evidence)
         ]
         return Restoration(source, apply_spans(source, spans), spans, round(evidence.rate(self.params), 4))
 
@@ -34,7 +36,9 @@ class Restorer:
         for source in sources:
             yield self.restore(source)
 
-    def paragraph_spans(self, para: str, offset: int = 0, evidence: DocumentEvidence | None = None) -> list[Span]:
+    def paragraph_spans(
+        self, para: str, offset: int = 0, evidence: DocumentEvidence | None = None
+    ) -> list[Span]:
         """Spans for one paragraph; offsets are shifted by ``offset``.
 
         ``evidence`` carries the spin-rate estimate across the paragraphs of one
@@ -52,8 +56,12 @@ class Restorer:
             by_start = self.candidates.options(chunk)
             if not any(by_start):
                 continue
-            scored = decode.local_scores(words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence)
-            evidence.strong += sum(1 for opts in scored if opts and opts[0][0] > self.params.evidence_threshold)
+            scored = decode.local_scores(
+                words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence
+            )
+            evidence.strong += sum(
+                1 for opts in scored if opts and opts[0][0] > self.params.evidence_threshold
+            )
             prepared.append((chunk, words, start_hist, scored))
         cost = scoring.edit_cost(evidence.rate(self.params), self.params)
         # Pass 2: decode each chunk at that edit cost.

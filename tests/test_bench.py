@@ -1,0 +1,30 @@
+import pytest
+
+from unspin.bench import corpora, run
+from unspin.bench.metrics import score
+from unspin.results import Span
+
+
+def test_metrics_count_exact_detected_and_false_edits():
+    spun = "we met last fountain in the cold town"
+    gold = [{"spun_start": 12, "spun_end": 20, "original": "spring", "substitute": "fountain"}]
+    spans = [Span(12, 20, "fountain", "Spring", 0.9), Span(29, 33, "cold", "old", 0.6)]
+    c = score(spun, gold, spans)
+    assert (c.gold, c.exact, c.detected, c.edits, c.correct_edits) == (1, 1, 1, 2, 1)
+    assert (c.untouched, c.false_edits) == (7, 1)
+    wrong = score(spun, gold, [Span(12, 20, "fountain", "well", 0.5)])
+    assert (wrong.exact, wrong.detected, wrong.correct_edits) == (0, 1, 0)
+
+
+def test_splits_are_disjoint_and_stable():
+    d = corpora.Document("lee/x/001#0", "news", "text")
+    assert d.split == corpora.Document("lee/x/001#0", "news", "other").split
+    docs = corpora.all_documents()
+    ids = {x.id for x in docs}
+    assert len(ids) == len(docs)
+    assert {x.genre for x in docs} >= {"news", "encyclopedic", "technical"}
+
+
+def test_bench_refuses_to_report_on_fewer_words_than_asked():
+    with pytest.raises(run.BenchError, match="asked for"):
+        run.select_documents("test", 10**9)

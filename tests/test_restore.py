@@ -1,0 +1,93 @@
+import difflib
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unspin.results import apply_spans
+from unspin.spin import Spinner
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_restoration_moves_spun_text_back_towards_the_original(restorer):
+    original = (EXAMPLES / "original.txt").read_text()
+    gold = Spinner().spin(original, rate=0.3, seed=7, style="mixed")
+    assert gold.spun == (EXAMPLES / "spun.txt").read_text()  # the bundled example is reproducible
+    result = restorer.restore(gold.spun)
+    undone = {(e.spun_start, e.spun_end, e.original.lower()) for e in gold.edits}
+    exact = [s for s in result.spans if (s.start, s.end, s.suggestion.lower()) in undone]
+    assert len(exact) > len(result.spans) / 2  # most edits undo a real substitution
+    before = difflib.SequenceMatcher(None, original.split(), gold.spun.split()).ratio()
+    after = difflib.SequenceMatcher(None, original.split(), result.text.split()).ratio()
+    assert after > before
+    for s in exact:
+        assert 0 < s.confidence <= 1
+        assert s.evidence.lm_gain > 0 and s.evidence.sources
+
+
+def test_output_equals_input_outside_the_spans(restorer):
+    spun = (
+        "Last fountain  the  Company commenced building.\n\n\tA second\u00a0paragraph, with odd   spacing!\n"
+    )
+    result = restorer.restore(spun)
+    pos = 0
+    for s in result.spans:
+        assert result.source[pos : s.start] in result.text
+        pos = s.end
+    assert apply_spans(spun, result.spans) == result.text
+
+
+def test_capitalisation_is_carried_over(restorer):
+    result = restorer.restore("Fountain is the season after winter.")
+    edits = {s.observed: s.suggestion for s in result.spans}
+    if "Fountain" in edits:
+        assert edits["Fountain"][0].isupper()
+
+
+def test_more_edits_on_spun_than_on_clean_text(restorer):
+    clean = (
+        "The city council voted on Tuesday to expand the bus network after a long debate about the cost of "
+        "new routes. Supporters said the change would help thousands of workers who spend more than an hour "
+        "getting to their jobs, and the mayor promised that the new service would be cheap and reliable."
+    )
+    spun = Spinner().spin(clean, rate=0.4, seed=3, style="wordnet").spun
+    assert len(restorer.restore(spun).spans) > len(restorer.restore(clean).spans)
+    assert restorer.restore(clean).spin_rate < restorer.restore(spun).spin_rate
+
+
+def test_empty_and_non_english_input(restorer):
+    assert restorer.restore("").text == ""
+    assert restorer.restore("   \n\n").spans == []
+    for s in ["Это просто текст на русском языке.", "这是中文。", "12345 67 890", "\x00\x01 ☃"]:
+        r = restorer.restore(s)
+        assert apply_spans(s, r.spans) == r.text
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(alphabet=st.characters(codec="utf-8"), max_size=300))
+def test_spans_are_valid_for_any_unicode(restorer, s):
+    r = restorer.restore(s)
+    last = 0
+    for span in r.spans:
+        assert last <= span.start < span.end <= len(s)  # ordered, non-overlapping, in range
+        assert s[span.start : span.end] == span.observed
+        last = span.end
+    assert r.text == apply_spans(s, r.spans)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.lists(
+        st.sampled_from("the old house was bought by a man who sold his fountain last spring .".split()),
+        max_size=60,
+    )
+)
+def test_spans_are_valid_on_wordy_input(restorer, words):
+    s = " ".join(words)
+    r = restorer.restore(s)
+    last = 0
+    for span in r.spans:
+        assert last <= span.start < span.end <= len(s)
+        last = span.end
+    assert r.text == apply_spans(s, r.spans)

@@ -1,0 +1,77 @@
+import random
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from unspin.spin import STYLES
+
+TEXT = (
+    "The White House said on Monday that the bill passed the Senate after a long debate. "
+    "The company bought the building last spring and began work on a new home. "
+    "In order to finish on time, the workers were fired."
+)
+
+
+def check_gold(result):
+    rebuilt, pos = [], 0
+    for e in result.edits:
+        assert result.original[e.orig_start : e.orig_end] == e.original
+        assert result.spun[e.spun_start : e.spun_end] == e.substitute
+        rebuilt += [result.original[pos : e.orig_start], e.substitute]
+        pos = e.orig_end
+    rebuilt.append(result.original[pos:])
+    assert "".join(rebuilt) == result.spun
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_styles_swap_words_and_record_them(spinner, style):
+    r = spinner.spin(TEXT, rate=0.5, seed=1, style=style)
+    assert r.edits and r.spun != TEXT
+    check_gold(r)
+
+
+def test_same_seed_same_output_other_seed_other_output(spinner):
+    a = spinner.spin(TEXT, rate=0.3, seed=5)
+    assert a.spun == spinner.spin(TEXT, rate=0.3, seed=5).spun
+    assert any(spinner.spin(TEXT, rate=0.3, seed=s).spun != a.spun for s in range(6, 10))
+
+
+def test_rate_controls_the_amount(spinner):
+    low = sum(len(spinner.spin(TEXT, rate=0.1, seed=s).edits) for s in range(10))
+    high = sum(len(spinner.spin(TEXT, rate=0.6, seed=s).edits) for s in range(10))
+    assert high > 2 * low
+
+
+def test_tense_is_kept_where_the_spinner_reinflects(spinner):
+    r = spinner.spin("She bought three houses.", rate=1.0, seed=2, style="wordnet")
+    subs = {e.original: e.substitute for e in r.edits}
+    if "bought" in subs:
+        assert subs["bought"].split()[0].endswith(("ed", "ght", "t")) or subs["bought"] != "buy"
+
+
+def test_protect_entities(spinner):
+    r = spinner.spin(TEXT, rate=1.0, seed=3, style="moby", protect_entities=True)
+    assert all(
+        not e.original[:1].isupper() or e.orig_start == 0 or TEXT[e.orig_start - 2] == "." for e in r.edits
+    )
+
+
+def test_empty_input(spinner):
+    r = spinner.spin("", rate=0.5)
+    assert r.spun == "" and r.edits == []
+
+
+def test_gold_reproduces_spun_text_on_thousands_of_random_inputs(spinner):
+    rng = random.Random(0)
+    vocab = TEXT.replace(".", " .").replace(",", " ,").split() + ["\n\n", "Über", "naïve", "’s", "-", "3"]
+    for k in range(2000):
+        words = [rng.choice(vocab) for _ in range(rng.randint(0, 30))]
+        s = rng.choice([" ", "", "  "]).join(words)
+        check_gold(spinner.spin(s, rate=rng.random(), seed=k, style=rng.choice(STYLES)))
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=200), st.sampled_from(STYLES))
+def test_gold_on_arbitrary_unicode(spinner, s, style):
+    check_gold(spinner.spin(s, rate=0.5, seed=1, style=style))
