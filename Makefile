@@ -22,7 +22,7 @@ demo: setup
 	$(BIN)/unspin restore --format diff examples/spun.txt
 
 test: setup
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests
 	$(BIN)/pytest -q
 	$(BIN)/unspin bench --quick
 
