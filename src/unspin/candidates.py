@@ -61,13 +61,8 @@ class Candidates:
         return self.lm.score(list(lm_words(phrase)), (), end=False)
 
     def _ranked(self, observed: str) -> tuple[tuple[str, tuple[str, ...], float, int, float], ...]:
-        scored = []
-        for cand in self.lexicon.originals(observed):
-            unigram = self.unigram(cand.text)
-            entry = (cand.text, lm_words(cand.text), cand.channel, cand.sources, unigram)
-            scored.append((cand.channel + unigram, entry))
-        scored.sort(key=lambda x: -x[0])
-        return tuple(c for _, c in scored[: self.limit])
+        best = sorted(self.lexicon.originals(observed), key=lambda c: -(c.channel + c.unigram))
+        return tuple((c.text, lm_words(c.text), c.channel, c.sources, c.unigram) for c in best[: self.limit])
 
     def options(self, chunk: Chunk) -> list[list[Option]]:
         """Candidate edits grouped by start token."""

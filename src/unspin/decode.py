@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .candidates import Option
 from .lm import TrigramLM, extend, history_of
-from .scoring import Params, prior, window_logp
+from .scoring import Params, edit_cost, prior, window_logp
 
 END = "</s>"
 
@@ -40,8 +40,12 @@ def local_scores(
     """Each option's score against keeping the observed words, in the observed context,
     before the edit cost: ``LM gain + prior + edit_cost``. Best first per start token."""
     n = len(words)
+    # The lowest local score that can matter: the edit cost at the highest spin rate,
+    # less the prefilter margin.
+    floor = edit_cost(params.max_rate, params) - params.prefilter_margin
     out: list[list[tuple[float, Option]]] = []
     keep_cache: dict[tuple[int, int], float] = {}
+    cached = lm.cache.get
     for i, opts in enumerate(by_start):
         if not opts:
             out.append([])
@@ -55,8 +59,18 @@ def local_scores(
             base = keep_cache.get((i, opt.end))
             if base is None:
                 base = keep_cache[(i, opt.end)] = window_logp(lm, tuple(words[i : opt.end]), hist, right)
-            s = window_logp(lm, opt.words, hist, right) - base + prior(opt, params, 0.0)
-            scored.append((s, opt))
+            # Every LM term is <= 0, so once the running score drops below the floor
+            # the option can't pass any prefilter: stop scoring it (saves most LM look-ups).
+            s = prior(opt, params, 0.0) - base
+            h = hist
+            for w in opt.words + right:
+                p = cached((w, *h))  # inlined cache hit: this loop is the engine's hot path
+                s += lm.logp(w, h) if p is None else p
+                if s < floor:
+                    break
+                h = extend(h, w)
+            if s >= floor:
+                scored.append((s, opt))
         scored.sort(key=lambda x: -x[0])
         out.append(scored)
     return out

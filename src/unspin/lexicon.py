@@ -12,7 +12,7 @@ a second. Format — a NumPy ``.npz`` of flat arrays:
     are ``rev_cand[rev_ptr[o]:rev_ptr[o + 1]]`` with the channel log-probability
     ``log P(o | c)`` that a spinner turns ``c`` into ``o`` (``rev_logp``) and a
     bit mask of the thesauri that link them (``rev_src``: 1 WordNet, 2 Moby,
-    4 MyThes).
+    4 MyThes, 8 the project's function-phrase table).
 ``infl_ptr, infl_form, infl_tag``
     The inflections of each string: forms (string ids) and Penn tags (indexes
     into ``tags``).
@@ -20,6 +20,9 @@ a second. Format — a NumPy ``.npz`` of flat arrays:
     The other way: each surface form's (lemma, tag) analyses.
 ``tags``
     Tag names, joined by ``\\n``.
+``unigram``
+    Each string's context-free log-probability under the trigram LM (the sum
+    over its words), precomputed so ranking candidates costs no LM look-ups.
 
 Worked example: with ``strings`` = ``buy\\npurchase\\nbought\\npurchased``,
 ``rev_ptr`` = ``[0, 1, 2, 2, 2]``, ``rev_cand`` = ``[1, 0]``: the observed
@@ -49,9 +52,9 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 3
 MAX_CANDIDATES = 40
-SOURCES = {1: "wordnet", 2: "moby", 4: "mythes"}
+SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases"}
 BASE = "BASE"  # the analysis "this form is the lemma itself"
 # log P(the spinner left a substitute uninflected): a base-form substitute
 # ("purchase") may stand for an inflected original ("bought").
@@ -66,6 +69,7 @@ class Candidate(NamedTuple):
     text: str  # candidate original, lower case
     channel: float  # log P(observed | candidate)
     sources: int  # bit mask over SOURCES
+    unigram: float  # log P(text) under the LM, no context
 
 
 def source_names(mask: int) -> list[str]:
@@ -82,10 +86,12 @@ class Lexicon:
             arrays = {k: z[k] for k in z.files if k not in ("strings", "tags")}
         self.ids = {s: i for i, s in enumerate(self.strings)}
         # Plain lists index faster than NumPy scalars in the hot path.
-        for key in ("rev_ptr", "ana_ptr", "infl_ptr"):
+        for key in ("rev_ptr", "ana_ptr", "infl_ptr", "unigram"):
             arrays[key] = arrays[key].tolist()
         self.__dict__.update(arrays)
         self.originals = lru_cache(maxsize=200_000)(self._originals)
+        # Candidate lemmas recur across observed words: decode their inflections once.
+        self._inflections = lru_cache(maxsize=100_000)(self._inflections)
 
     def __contains__(self, text: str) -> bool:
         return text in self.ids
@@ -122,7 +128,9 @@ class Lexicon:
             text = self.strings[text_id]
             old = best.get(text)
             if text != observed and (old is None or channel > old.channel):
-                best[text] = Candidate(text, channel, src | (old.sources if old else 0))
+                best[text] = Candidate(
+                    text, channel, src | (old.sources if old else 0), self.unigram[text_id]
+                )
 
         for lemma, tag in self.analyses(observed):
             if tag == BASE:
@@ -223,9 +231,9 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
         (1, _pair_array(thesaurus.wordnet_pairs(), intern)),
         (2, _pair_array(thesaurus.moby_pairs(), intern)),
     ]
-    mythes = thesaurus.mythes_pairs()
     if resources.mythes_path() is not None:
-        sources.append((4, _pair_array(mythes, intern)))
+        sources.append((4, _pair_array(thesaurus.mythes_pairs(), intern)))
+    sources.append((8, _pair_array(thesaurus.phrase_pairs(), intern)))
     log(f"thesauri read: {len(intern):,} strings ({time.time() - t0:.1f}s)")
 
     # Channel model P(o | c): each source weighs a link by 1 / fan-out of c.
@@ -273,6 +281,12 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     rev = _csr(obs, n, cand, logp.astype(np.float32), src)
     infl = _csr(lemma_ids, n, form_ids, tag_ids.astype(np.uint8))
     ana = _csr(form_ids[not_self], n, lemma_ids[not_self], tag_ids[not_self].astype(np.uint8))
+    from .candidates import lm_words
+    from .lm import TrigramLM
+
+    model = TrigramLM()
+    unigram = np.array([model.score(list(lm_words(s)), (), end=False) for s in strings], dtype=np.float32)
+    log(f"unigram scores ({time.time() - t0:.1f}s)")
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
     with os.fdopen(fd, "wb") as f:
@@ -282,7 +296,7 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
             tags=np.frombuffer("\n".join(tags).encode(), dtype=np.uint8),
             rev_ptr=rev[0], rev_cand=rev[1].astype(np.int32), rev_logp=rev[2], rev_src=rev[3],
             infl_ptr=infl[0], infl_form=infl[1].astype(np.int32), infl_tag=infl[2],
-            ana_ptr=ana[0], ana_lemma=ana[1].astype(np.int32), ana_tag=ana[2],
+            ana_ptr=ana[0], ana_lemma=ana[1].astype(np.int32), ana_tag=ana[2], unigram=unigram,
         )  # fmt: skip
     os.replace(tmp, path)
     log(f"lexicon written to {path} ({path.stat().st_size / 1e6:.0f} MB, {time.time() - t0:.1f}s)")

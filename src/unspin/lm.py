@@ -34,21 +34,25 @@ class TrigramLM:
 
         self._model = NGramModel(Config(), LogMath(), str(path or resources.trigram_lm_path()))
         # A plain dict beats lru_cache here: the hot path is a single get().
-        self._cache: dict[tuple[str, ...], float] = {}
+        self.cache: dict[tuple[str, ...], float] = {}
         self.queries = 0
 
     def logp(self, word: str, history: tuple[str, ...]) -> float:
         key = (word, *history)
-        p = self._cache.get(key)
+        p = self.cache.get(key)
         if p is None:
             self.queries += 1
-            if len(self._cache) > 2_000_000:  # bounded memory on huge inputs
-                self._cache.clear()
+            if len(self.cache) > 2_000_000:  # bounded memory on huge inputs
+                self.cache.clear()
             p = self._model.prob(list(key)) * _TO_NATS
             if p < -1000:  # out of vocabulary
                 p = oov_logp(word)
-            self._cache[key] = p
+            self.cache[key] = p
         return p
+
+    def known(self, word: str) -> bool:
+        """Is ``word`` in the LM's vocabulary?"""
+        return self.logp(word, ()) != oov_logp(word)
 
     def score(self, words: list[str], history: tuple[str, ...] = ("<s>",), end: bool = True) -> float:
         """Log-probability of a word sequence (for tests and diagnostics)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from . import candidates, decode, lexicon, lm, scoring, text
+from . import candidates, decision, decode, lexicon, lm, scoring, text
 from .lexicon import Lexicon, source_names
 from .lm import TrigramLM
 from .results import Alternative, Evidence, Restoration, Span, apply_spans
@@ -16,12 +16,17 @@ class Restorer:
     """Holds the loaded models; ``restore`` one text or ``pipe`` many."""
 
     def __init__(
-        self, lex: Lexicon | None = None, model: TrigramLM | None = None, params: Params | None = None
+        self,
+        lex: Lexicon | None = None,
+        model: TrigramLM | None = None,
+        params: Params | None = None,
+        use_decision_model: bool = False,
     ):
         self.lexicon = lex or lexicon.load()
         self.lm = model or lm.load()
         self.params = params or Params()
         self.candidates = candidates.Candidates(self.lexicon, self.lm, self.params.max_candidates)
+        self.decision = decision.DecisionModel.load() if use_decision_model else None
 
     def restore(self, source: str) -> Restoration:
         evidence = DocumentEvidence()
@@ -45,11 +50,43 @@ class Restorer:
         document (streaming callers pass the same object for each paragraph).
         """
         evidence = evidence if evidence is not None else DocumentEvidence()
-        # Pass 1: candidates and their local evidence, for the spin-rate estimate.
+        prepared = self._prepare(para, evidence)
+        rate = evidence.rate(self.params)
+        spans: list[Span] = []
+        if self.decision is None:  # no trained model: the plain noisy channel
+            cost = scoring.edit_cost(rate, self.params)
+            for p in prepared:
+                by_start = decode.prefilter(p.scored, cost, self.params)
+                if any(by_start):
+                    args = (self.lm, self.params, cost, p.start_hist, p.chunk.ends_sentence)
+                    edits = decode.viterbi(p.words, by_start, *args)
+                    spans += [
+                        _span(d, p.chunk, para, offset)
+                        for d in decode.explain(p.words, edits, by_start, *args)
+                    ]
+            return spans
+        for p in prepared:
+            rows = self._rows(p, rate)
+            for r in rows:
+                r.probability = self.decision.probability(r.features)
+            for row, rivals in decision.choose(rows, self.decision.threshold):
+                d = decode.Decision(
+                    option=row.option,
+                    probability=row.probability,
+                    keep_probability=1 - row.probability,
+                    alternatives=[(r.option, r.probability) for r in rivals[:3]],
+                    lm_gain=row.lm_gain,
+                )
+                spans.append(_span(d, p.chunk, para, offset))
+        return spans
+
+    def _prepare(self, para: str, evidence: DocumentEvidence) -> list[_Prepared]:
+        """Pass 1: candidates and their local evidence; updates the spin-rate counts."""
         prepared = []
         sentence_start = True
         for chunk in text.chunks(para):
             start_hist = ("<s>",) if sentence_start else ()
+            first_in_sentence = sentence_start
             sentence_start = chunk.ends_sentence
             words = [t.lower for t in chunk.tokens]
             evidence.words += len(words)
@@ -62,19 +99,50 @@ class Restorer:
             evidence.strong += sum(
                 1 for opts in scored if opts and opts[0][0] > self.params.evidence_threshold
             )
-            prepared.append((chunk, words, start_hist, scored))
-        cost = scoring.edit_cost(evidence.rate(self.params), self.params)
-        # Pass 2: decode each chunk at that edit cost.
-        spans: list[Span] = []
-        for chunk, words, start_hist, scored in prepared:
-            by_start = decode.prefilter(scored, cost, self.params)
-            if not any(by_start):
-                continue
-            args = (self.lm, self.params, cost, start_hist, chunk.ends_sentence)
-            edits = decode.viterbi(words, by_start, *args)
-            for d in decode.explain(words, edits, by_start, *args):
-                spans.append(_span(d, chunk, para, offset))
-        return spans
+            prepared.append(_Prepared(chunk, words, start_hist, scored, first_in_sentence))
+        return prepared
+
+    def _rows(self, p: _Prepared, rate: float) -> list[decision.Row]:
+        capitalised = [t.text[:1].isupper() for t in p.chunk.tokens]
+        if p.first_in_sentence:
+            capitalised[0] = False
+        return decision.rows_for_chunk(
+            p.words, capitalised, p.scored, self.lm, self.candidates.unigram, p.start_hist, rate,
+            self.params.channel_weight, self.params.max_options,
+        )  # fmt: skip
+
+    def feature_rows(self, source: str) -> list[tuple[int, int, str, list[float]]]:
+        """(start, end, candidate, features) for every candidate edit the decision model sees.
+
+        Used to train that model (``bench/train_decision.py``) with exactly the
+        features the engine computes at run time.
+        """
+        evidence = DocumentEvidence()
+        out = []
+        for offset, para in text.paragraphs(source):
+            prepared = self._prepare(para, evidence)
+            rate = evidence.rate(self.params)
+            for p in prepared:
+                for r in self._rows(p, rate):
+                    toks = p.chunk.tokens
+                    out.append(
+                        (
+                            toks[r.start].start + offset,
+                            toks[r.end - 1].end + offset,
+                            r.option.text,
+                            r.features,
+                        )
+                    )
+        return out
+
+
+@dataclass(slots=True)
+class _Prepared:
+    chunk: text.Chunk
+    words: list[str]
+    start_hist: tuple[str, ...]
+    scored: list[list[tuple[float, candidates.Option]]]
+    first_in_sentence: bool
 
 
 @dataclass

@@ -39,7 +39,7 @@ class Params:
     evidence_recall: float = 0.3  # share of substitutions that leave strong evidence
     rate_prior: tuple[float, float] = (0.1, 20.0)  # Beta(a, b) prior on the spin rate
     max_rate: float = 0.5
-    max_candidates: int = 12  # per observed word or phrase, by context-free rank
+    max_candidates: int = 10  # per observed word or phrase, by context-free rank
     prefilter_margin: float = 3.0  # keep options within this of "keep" in observed context
     max_options: int = 4  # per start token, after the prefilter
     beam: int = 4  # decoder states kept per position

@@ -5,7 +5,8 @@ sense, re-inflecting to keep tense and number. Styles:
 
 ``wordnet``  the first WordNet synonym of the word's most frequent sense, as simple spinners do;
 ``moby``     a random synonym from the broad Moby thesaurus;
-``phrase``   multiword entries first: phrases out, phrases in (``look into`` → ``investigate``);
+``phrase``   multiword entries first: phrases out, phrases in (``look into`` → ``investigate``),
+             including the project's function-phrase table (``in order to`` → ``so as to``);
 ``mixed``    each swap picks one of the above at random.
 
 The spinner and the restorer draw on the same thesauri, so restoration
@@ -62,11 +63,18 @@ class Spinner:
             table.setdefault(head, []).append(syn)
         return table
 
+    @cached_property
+    def phrases(self) -> dict[str, list[str]]:
+        table: dict[str, list[str]] = {}
+        for a, b in thesaurus.phrase_pairs():
+            table.setdefault(a, []).append(b)
+        return table
+
     def synonyms(self, lemma: str, style: str) -> list[str]:
         table = self.wordnet if style == "wordnet" else self.moby
         syns = table.get(lemma, [])
         if style == "phrase":
-            syns = syns + self.wordnet.get(lemma, [])
+            syns = self.phrases.get(lemma, []) + syns + self.wordnet.get(lemma, [])
         return syns
 
     def spin(

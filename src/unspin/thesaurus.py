@@ -71,6 +71,25 @@ def wordnet_pairs(root: Path | None = None) -> Iterator[tuple[str, str]]:
                     yield a, b
 
 
+PHRASE_TABLE = Path(__file__).parent / "data" / "function_phrases.txt"
+
+
+def phrase_groups(path: Path = PHRASE_TABLE) -> Iterator[list[str]]:
+    """The project's table of interchangeable function phrases, one group per line."""
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                yield [_norm(p) for p in line.split("|") if p.strip()]
+
+
+def phrase_pairs(path: Path = PHRASE_TABLE) -> Iterator[tuple[str, str]]:
+    for group in phrase_groups(path):
+        for a in group:
+            for b in group:
+                if a != b:
+                    yield a, b
+
+
 def moby_pairs(path: Path | None = None) -> Iterator[tuple[str, str]]:
     """Moby: one line per headword, ``head,syn,syn,...``."""
     path = path or resources.moby_path()

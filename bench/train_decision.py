@@ -1,0 +1,128 @@
+"""Train the decision model (src/unspin/data/decision.json) — reproducible, dev split only.
+
+    .venv/bin/python bench/train_decision.py [--words 15000]
+
+Data: the ``dev`` split of the benchmark corpora, spun by *our own* spinner in every style at
+10/30/50 %, plus the clean documents themselves (label 0 for every candidate there). nlpaug
+output is never used here: it is the independent test. The dev documents are divided again
+(by a hash of their id) into a training part and a validation part; the logistic model is fit
+on the first, and the decision threshold is chosen on the second: the highest exact-restoration
+recall whose false-edit rate (untouched words changed, spun and clean text together) stays at or
+under ``--max-false-edits``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from unspin import Restorer, text
+from unspin.bench.run import select_documents
+from unspin.decision import FEATURES, MODEL_PATH, Row, choose
+from unspin.spin import STYLES, Spinner
+
+RATES = (0.1, 0.3, 0.5)
+
+
+def part(doc_id: str) -> str:
+    h = int.from_bytes(hashlib.sha256(("train/" + doc_id).encode()).digest()[:4], "big") / 2**32
+    return "validation" if h < 0.25 else "train"
+
+
+def collect(words: int):
+    restorer = Restorer(use_decision_model=False)
+    spinner = Spinner()
+    docs = select_documents("dev", words)
+    samples = []  # (part, spun text, gold set, rows)
+    settings = [("clean", 0.0)] + [(s, r) for s in STYLES for r in RATES]
+    for style, rate in settings:
+        t = time.time()
+        for k, d in enumerate(docs):
+            if style == "clean":
+                spun, gold = d.text, set()
+            else:
+                g = spinner.spin(d.text, rate=rate, seed=1000 + k, style=style)
+                spun = g.spun
+                gold = {(e.spun_start, e.spun_end, e.original.lower()) for e in g.edits}
+            rows = restorer.feature_rows(spun)
+            samples.append((part(d.id), spun, gold, rows))
+        print(f"{style} {rate}: {time.time() - t:.1f}s", file=sys.stderr)
+    return samples
+
+
+def evaluate(samples, probs, threshold):
+    """Exact recall and false-edit rate of the engine's decisions at ``threshold``."""
+    gold_n = exact = untouched = false = 0
+    for (_, spun, gold, rows), p in zip(samples, probs):
+        cand = [Row(s, e, c, 0.0, [], float(q)) for (s, e, c, _), q in zip(rows, p)]  # option = its text
+        edits = [(r.start, r.end, r.option.lower()) for r, _ in choose(cand, threshold)]
+        gold_n += len(gold)
+        exact += sum(e in gold for e in edits)
+        in_gold = bytearray(len(spun))
+        for s, e, _ in gold:
+            in_gold[s:e] = b"\1" * (e - s)
+        in_edit = bytearray(len(spun))
+        for s, e, _ in edits:
+            in_edit[s:e] = b"\1" * (e - s)
+        for m in text.WORD_RE.finditer(spun):
+            if not any(in_gold[m.start() : m.end()]):
+                untouched += 1
+                false += any(in_edit[m.start() : m.end()])
+    return exact / max(gold_n, 1), false / max(untouched, 1)
+
+
+def main() -> int:
+    from sklearn.linear_model import LogisticRegression
+
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--words", type=int, default=15_000, help="dev words per setting")
+    ap.add_argument("--max-false-edits", type=float, default=0.005)
+    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    args = ap.parse_args()
+
+    samples = collect(args.words)
+    X = np.array([f for s in samples if s[0] == "train" for *_, f in s[3]])
+    y = np.array([(a, b, c.lower()) in s[2] for s in samples if s[0] == "train" for a, b, c, _ in s[3]])
+    mean, scale = X.mean(0), X.std(0) + 1e-9
+    model = LogisticRegression(C=1.0, max_iter=2000).fit((X - mean) / scale, y)
+    print(f"train: {len(y):,} candidate edits, {y.sum():,} correct", file=sys.stderr)
+
+    val = [s for s in samples if s[0] == "validation"]
+    probs = [
+        model.predict_proba((np.array([r[3] for r in s[3]]) - mean) / scale)[:, 1] if s[3] else []
+        for s in val
+    ]
+    best = None
+    for threshold in np.linspace(0.05, 0.95, 37):
+        recall, fe = evaluate(val, probs, threshold)
+        print(f"threshold {threshold:.3f}: exact {recall:.3f}, false edits {fe:.4f}", file=sys.stderr)
+        if fe <= args.max_false_edits and (best is None or recall > best[1]):
+            best = (float(threshold), recall, fe)
+    if best is None:
+        print("no threshold meets the false-edit limit", file=sys.stderr)
+        return 1
+    spec = {
+        "features": list(FEATURES),
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": model.coef_[0].tolist(),
+        "intercept": float(model.intercept_[0]),
+        "threshold": best[0],
+        "validation": {"exact": best[1], "false_edit_rate": best[2], "max_false_edits": args.max_false_edits},
+        "trained_on": f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
+        f"{args.words} words per setting",
+        "command": "python bench/train_decision.py " + " ".join(sys.argv[1:]),
+    }
+    args.out.write_text(json.dumps(spec, indent=1) + "\n")
+    print(f"threshold {best[0]:.3f}: validation exact {best[1]:.3f}, false edits {best[2]:.4f} → {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

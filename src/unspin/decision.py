@@ -1,0 +1,181 @@
+"""Stage 4: deciding which edits to make — a learned model over the noisy-channel evidence.
+
+A raw LM gain can't tell a true restoration from a plausible rewrite of an
+honest word: both gain a few nats. So each candidate edit gets a feature
+vector (LM gain, channel probability, which thesauri link the words, how
+frequent each side is, how well the observed word fits its left context,
+the document's estimated spin rate, …) and a logistic model, trained by
+``bench/train_decision.py`` on clean text spun by our own spinner, turns it
+into the probability that the edit restores the original. The edits are then
+chosen by dynamic programming over non-overlapping spans.
+
+The model file (``data/decision.json``) is plain JSON: feature names, the
+standardisation (mean, scale), coefficients, intercept and the decision
+threshold chosen on a validation split, with the command that made it.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from .candidates import Option
+from .lm import TrigramLM, history_of
+
+MODEL_PATH = Path(__file__).parent / "data" / "decision.json"
+
+FEATURES = (
+    "lm_gain",  # nats the candidate gains over the observed words, observed context
+    "channel",  # log P(observed | candidate)
+    "wordnet",  # the thesauri that link the two
+    "moby",
+    "mythes",
+    "sources",  # how many of them
+    "unigram_observed",  # log P(observed) per word, no context
+    "unigram_candidate",
+    "fit_observed",  # log P(first observed word | left context) - its unigram log P
+    "observed_words",
+    "candidate_words",
+    "observed_oov",  # observed word unknown to the LM
+    "rank",  # rank among the candidates for this start token (0 = best local score)
+    "lead",  # local score minus the next best candidate's
+    "rate_logit",  # log-odds of the document's estimated spin rate
+    "capitalised",  # observed word capitalised inside a sentence
+    "gain_x_rate",  # lm_gain * estimated rate: evidence counts for more in a spun document
+)
+
+
+@dataclass(slots=True)
+class Row:
+    """One candidate edit with its features (chunk token offsets ``start:end``)."""
+
+    start: int
+    end: int
+    option: Option
+    lm_gain: float
+    features: list[float]
+    probability: float = 0.0
+
+
+def rows_for_chunk(
+    words: list[str],
+    capitalised: list[bool],
+    scored: list[list[tuple[float, Option]]],
+    lm: TrigramLM,
+    unigram,
+    start_hist: tuple[str, ...],
+    rate: float,
+    channel_weight: float,
+    per_start: int,
+) -> list[Row]:
+    """Feature rows for the ``per_start`` best candidates at each start token."""
+    rate = min(max(rate, 1e-4), 0.5)
+    rate_logit = math.log(rate / (1 - rate))
+    rows: list[Row] = []
+    for i, opts in enumerate(scored):
+        if not opts:
+            continue
+        hist = history_of([*start_hist, *words[max(0, i - 2) : i]])
+        fit = lm.logp(words[i], hist) - lm.logp(words[i], ())
+        oov = float(not lm.known(words[i]))
+        top = opts[:per_start]
+        for rank, (score, opt) in enumerate(top):
+            nxt = top[rank + 1][0] if rank + 1 < len(top) else score - 10.0
+            n_obs = opt.end - i
+            uni_obs = unigram(" ".join(words[i : opt.end]))
+            lm_gain = score - channel_weight * opt.channel
+            src = opt.sources
+            rows.append(
+                Row(
+                    i,
+                    opt.end,
+                    opt,
+                    lm_gain,
+                    [
+                        lm_gain,
+                        opt.channel,
+                        float(bool(src & 1)),
+                        float(bool(src & 2)),
+                        float(bool(src & 4)),
+                        float(bin(src).count("1")),
+                        uni_obs / n_obs,
+                        (uni_obs + opt.unigram_gain) / len(opt.words),
+                        fit,
+                        float(n_obs),
+                        float(len(opt.words)),
+                        oov,
+                        float(rank),
+                        score - nxt,
+                        rate_logit,
+                        float(capitalised[i]),
+                        lm_gain * rate,
+                    ],
+                )
+            )
+    return rows
+
+
+class DecisionModel:
+    def __init__(self, spec: dict):
+        if tuple(spec["features"]) != FEATURES:
+            raise ValueError("decision model was trained on other features; rerun bench/train_decision.py")
+        self.spec = spec
+        # Fold the standardisation into the weights once: logit = w·x + b.
+        self.weights = [c / s for c, s in zip(spec["coef"], spec["scale"])]
+        self.bias = spec["intercept"] - sum(
+            c * m / s for c, m, s in zip(spec["coef"], spec["mean"], spec["scale"])
+        )
+        self.threshold = spec["threshold"]
+
+    def probability(self, features: list[float]) -> float:
+        z = self.bias + sum(w * x for w, x in zip(self.weights, features))
+        return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
+
+    @classmethod
+    def load(cls, path: Path = MODEL_PATH) -> DecisionModel | None:
+        if not path.exists():
+            return None
+        return cls(json.loads(path.read_text()))
+
+
+def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:
+    """Best non-overlapping set of edits: weighted interval scheduling on log-odds over the threshold.
+
+    Returns each chosen row with its rivals at the same span (for runner-ups).
+    """
+    by_span: dict[tuple[int, int], list[Row]] = {}
+    for r in rows:
+        by_span.setdefault((r.start, r.end), []).append(r)
+    floor = math.log(threshold / (1 - threshold))
+    spans = []
+    for (a, b), group in by_span.items():
+        group.sort(key=lambda r: -r.probability)
+        p = min(max(group[0].probability, 1e-9), 1 - 1e-9)
+        weight = math.log(p / (1 - p)) - floor
+        if weight > 0:
+            spans.append((b, a, weight, group))
+    spans.sort()
+    # best[k]: best total over the first k spans (sorted by end); classic DP.
+    ends = [s[0] for s in spans]
+    best = [0.0]
+    take: list[bool] = []
+    prev: list[int] = []
+    for k, (_end, start, weight, _group) in enumerate(spans):
+        j = bisect.bisect_right(ends, start, 0, k)  # spans ending at or before this start
+        with_it = best[j] + weight
+        take.append(with_it > best[k])
+        prev.append(j)
+        best.append(max(with_it, best[k]))
+    chosen = []
+    k = len(spans)
+    while k > 0:
+        if take[k - 1]:
+            group = spans[k - 1][3]
+            chosen.append((group[0], group[1:]))
+            k = prev[k - 1]
+        else:
+            k -= 1
+    return chosen[::-1]
