@@ -91,3 +91,19 @@ def test_spans_are_valid_on_wordy_input(restorer, words):
         assert last <= span.start < span.end <= len(s)
         last = span.end
     assert r.text == apply_spans(s, r.spans)
+
+
+def test_learned_decision_model_gives_valid_calibrated_spans():
+    from unspin import Restorer
+    from unspin.decision import DecisionModel
+
+    model = DecisionModel.load()
+    assert model is not None and 0 < model.threshold < 1
+    r = Restorer(use_decision_model=True)
+    spun = (EXAMPLES / "spun.txt").read_text()
+    result = r.restore(spun)
+    assert result.spans
+    for s in result.spans:
+        assert model.threshold <= s.confidence <= 1
+        assert spun[s.start : s.end] == s.observed
+    assert result.text == apply_spans(spun, result.spans)

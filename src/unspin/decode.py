@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .candidates import Option
 from .lm import TrigramLM, extend, history_of
-from .scoring import Params, edit_cost, prior, window_logp
+from .scoring import Params, lowest_cost, prior, window_logp
 
 END = "</s>"
 
@@ -42,7 +42,7 @@ def local_scores(
     n = len(words)
     # The lowest local score that can matter: the edit cost at the highest spin rate,
     # less the prefilter margin.
-    floor = edit_cost(params.max_rate, params) - params.prefilter_margin
+    floor = lowest_cost(params) - params.prefilter_margin
     out: list[list[tuple[float, Option]]] = []
     keep_cache: dict[tuple[int, int], float] = {}
     cached = lm.cache.get
@@ -61,7 +61,7 @@ def local_scores(
                 base = keep_cache[(i, opt.end)] = window_logp(lm, tuple(words[i : opt.end]), hist, right)
             # Every LM term is <= 0, so once the running score drops below the floor
             # the option can't pass any prefilter: stop scoring it (saves most LM look-ups).
-            s = prior(opt, params, 0.0) - base
+            s = prior(opt, params, None) - base
             h = hist
             for w in opt.words + right:
                 p = cached((w, *h))  # inlined cache hit: this loop is the engine's hot path
@@ -77,15 +77,15 @@ def local_scores(
 
 
 def prefilter(
-    scored: list[list[tuple[float, Option]]], edit_cost: float, params: Params
+    scored: list[list[tuple[float, Option]]], costs: dict[int, float], params: Params
 ) -> list[list[Option]]:
     """Keep, per start token, the few options that look promising in the observed context.
 
     This is the speed trick: on honest text almost nothing passes, so the
     decoder mostly walks a single path.
     """
-    floor = edit_cost - params.prefilter_margin
-    return [[o for s, o in opts[: params.max_options] if s > floor] for opts in scored]
+    margin = params.prefilter_margin
+    return [[o for s, o in opts[: params.max_options] if s > costs[o.sources] - margin] for opts in scored]
 
 
 def viterbi(
@@ -93,7 +93,7 @@ def viterbi(
     by_start: list[list[Option]],
     lm: TrigramLM,
     params: Params,
-    cost: float,
+    costs: dict[int, float],
     start_hist: tuple[str, ...],
     sentence_end: bool,
 ) -> list[Option]:
@@ -109,7 +109,7 @@ def viterbi(
         keep = Option(i, i + 1, words[i], (words[i],), 0.0, 0)
         for hist, (score, _) in current:
             for opt in [keep, *by_start[i]]:
-                s = score if opt is keep else score + prior(opt, params, cost)
+                s = score if opt is keep else score + prior(opt, params, costs)
                 h = hist
                 for w in opt.words:
                     s += lm.logp(w, h)
@@ -140,7 +140,7 @@ def explain(
     by_start: list[list[Option]],
     lm: TrigramLM,
     params: Params,
-    cost: float,
+    costs: dict[int, float],
     start_hist: tuple[str, ...],
     sentence_end: bool,
 ) -> list[Decision]:
@@ -165,7 +165,7 @@ def explain(
         rivals = [o for o in by_start[e.start] if o.end == e.end]
         if e not in rivals:
             rivals.append(e)
-        scores = [window_logp(lm, o.words, hist, right) + prior(o, params, cost) for o in rivals]
+        scores = [window_logp(lm, o.words, hist, right) + prior(o, params, costs) for o in rivals]
         top = max([keep_score, *scores])
         z = math.exp(keep_score - top) + sum(math.exp(s - top) for s in scores)
         probs = [math.exp(s - top) / z for s in scores]
@@ -177,7 +177,7 @@ def explain(
                 probability=mine[1],
                 keep_probability=math.exp(keep_score - top) / z,
                 alternatives=[(o, p) for o, p, _ in ranked if o is not e][:3],
-                lm_gain=mine[2] - prior(e, params, cost) - keep_score,
+                lm_gain=mine[2] - prior(e, params, costs) - keep_score,
             )
         )
     return decisions

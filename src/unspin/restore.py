@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from . import candidates, decision, decode, lexicon, lm, scoring, text
 from .lexicon import Lexicon, source_names
@@ -54,11 +54,11 @@ class Restorer:
         rate = evidence.rate(self.params)
         spans: list[Span] = []
         if self.decision is None:  # no trained model: the plain noisy channel
-            cost = scoring.edit_cost(rate, self.params)
+            costs = scoring.edit_costs(rate, evidence.sources, self.params)
             for p in prepared:
-                by_start = decode.prefilter(p.scored, cost, self.params)
+                by_start = decode.prefilter(p.scored, costs, self.params)
                 if any(by_start):
-                    args = (self.lm, self.params, cost, p.start_hist, p.chunk.ends_sentence)
+                    args = (self.lm, self.params, costs, p.start_hist, p.chunk.ends_sentence)
                     edits = decode.viterbi(p.words, by_start, *args)
                     spans += [
                         _span(d, p.chunk, para, offset)
@@ -96,9 +96,9 @@ class Restorer:
             scored = decode.local_scores(
                 words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence
             )
-            evidence.strong += sum(
-                1 for opts in scored if opts and opts[0][0] > self.params.evidence_threshold
-            )
+            for opts in scored:
+                if opts and opts[0][0] > self.params.evidence_threshold:
+                    evidence.add_strong(opts[0][1].sources)
             prepared.append(_Prepared(chunk, words, start_hist, scored, first_in_sentence))
         return prepared
 
@@ -151,6 +151,13 @@ class DocumentEvidence:
 
     words: int = 0
     strong: int = 0
+    sources: dict[int, float] = field(default_factory=dict)  # strong evidence per thesaurus bit
+
+    def add_strong(self, mask: int) -> None:
+        self.strong += 1
+        bits = [b for b in lexicon.SOURCES if mask & b]
+        for b in bits:
+            self.sources[b] = self.sources.get(b, 0.0) + 1 / len(bits)
 
     def rate(self, params: Params) -> float:
         return scoring.spin_rate(self.strong, self.words, params)

@@ -16,6 +16,12 @@ of words for which some candidate beats the observed word by more than
 ``evidence_threshold`` nats in context. On clean prose that share is near
 zero; a spinner at rate ``r`` produces about ``evidence_recall * r`` of it.
 A Beta prior keeps short texts from swinging the estimate.
+
+The channel adapts to the document the same way: the lexicon weighs the
+thesauri equally, but a given spinner draws on one of them. The strong
+evidence says which; each thesaurus' share of it (with a prior) rescales the
+channel probability of the links it proposes, so WordNet-linked candidates
+gain in text spun with WordNet and lose nothing in clean text.
 """
 
 from __future__ import annotations
@@ -24,12 +30,13 @@ import math
 from dataclasses import dataclass
 
 from .candidates import Option
+from .lexicon import SOURCES as SOURCE_BITS
 from .lm import TrigramLM, extend
 
 
 @dataclass(frozen=True)
 class Params:
-    edit_margin: float = 3.0  # nats added to log((1 - r) / r); see module docstring
+    edit_margin: float = 3.3  # nats added to log((1 - r) / r); see module docstring
     channel_weight: float = 1.0  # 1 is the plain noisy channel
     # How much of the LM's preference for more frequent words to discount:
     # 0 keeps raw LM gain, 1 compares pointwise mutual information with the
@@ -39,6 +46,7 @@ class Params:
     evidence_recall: float = 0.3  # share of substitutions that leave strong evidence
     rate_prior: tuple[float, float] = (0.1, 20.0)  # Beta(a, b) prior on the spin rate
     max_rate: float = 0.5
+    source_prior: float = 2.0  # pseudo-counts per thesaurus for the channel adaptation
     max_candidates: int = 10  # per observed word or phrase, by context-free rank
     prefilter_margin: float = 3.0  # keep options within this of "keep" in observed context
     max_options: int = 4  # per start token, after the prefilter
@@ -46,9 +54,10 @@ class Params:
     right_context: int = 2  # words after an edit whose LM change counts locally
 
 
-def prior(option: Option, params: Params, edit_cost: float) -> float:
-    """The non-LM part of an edit's score."""
-    return params.channel_weight * option.channel - edit_cost - params.unigram_discount * option.unigram_gain
+def prior(option: Option, params: Params, costs: dict[int, float] | None) -> float:
+    """The non-LM part of an edit's score; ``costs`` by source mask (None: no edit cost)."""
+    cost = costs[option.sources] if costs is not None else 0.0
+    return params.channel_weight * option.channel - cost - params.unigram_discount * option.unigram_gain
 
 
 def spin_rate(strong: int, words: int, params: Params) -> float:
@@ -60,6 +69,32 @@ def spin_rate(strong: int, words: int, params: Params) -> float:
 
 def edit_cost(rate: float, params: Params) -> float:
     return math.log((1 - rate) / rate) + params.edit_margin
+
+
+def edit_costs(rate: float, source_counts: dict[int, float], params: Params) -> dict[int, float]:
+    """The edit cost for each source mask, after adapting the channel to the document.
+
+    A link proposed by the thesauri in ``mask`` gets its channel probability
+    scaled by ``S * max(w_s for s in mask)``, where ``w_s`` is thesaurus s's
+    smoothed share of the document's strong evidence (1/S each with no evidence).
+    """
+    bits = list(SOURCE_BITS)
+    total = sum(source_counts.get(b, 0.0) for b in bits)
+    weight = {
+        b: (source_counts.get(b, 0.0) + params.source_prior) / (total + params.source_prior * len(bits))
+        for b in bits
+    }
+    base = edit_cost(rate, params)
+    costs = {}
+    for mask in range(1, 2 ** len(bits)):
+        best = max(weight[b] for b in bits if mask & b)
+        costs[mask] = base - params.channel_weight * math.log(len(bits) * best)
+    return costs
+
+
+def lowest_cost(params: Params) -> float:
+    """The smallest edit cost any option can face (highest rate, fully adapted channel)."""
+    return edit_cost(params.max_rate, params) - params.channel_weight * math.log(len(SOURCE_BITS))
 
 
 def window_logp(
