@@ -73,3 +73,10 @@ def test_long_line_does_not_hang(tmp_path):
     f.write_text("the house was bought " * 20_000)
     out = unspin("restore", str(f))
     assert out.returncode == 0 and len(out.stdout) > 0
+
+
+def test_bom_and_crlf_survive_byte_for_byte(tmp_path):
+    f = tmp_path / "bom.txt"
+    data = "\ufeffThe mayor said so.\r\n\r\nA second paragraph.\r\n".encode()
+    f.write_bytes(data)
+    assert unspin("restore", str(f)).stdout == data

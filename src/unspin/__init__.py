@@ -1,7 +1,13 @@
-"""unspin: detect and undo machine-spun (synonym-swapped) text, offline."""
+"""unspin: detect and undo machine-spun (synonym-swapped) text, offline.
+
+>>> import unspin
+>>> r = unspin.restore(text)       # r.text, r.spans, r.spin_rate
+>>> g = unspin.spin(text, rate=0.3, seed=1, style="mixed")   # g.spun, g.edits
+"""
 
 from .restore import Restorer, restore
 from .results import Restoration, Span
+from .spin import SpinResult, spin
 
-__all__ = ["Restorer", "Restoration", "Span", "restore"]
+__all__ = ["Restorer", "Restoration", "Span", "SpinResult", "restore", "spin"]
 __version__ = "0.1.0"

@@ -29,7 +29,7 @@ def read_paragraphs(path: str, encoding: str) -> Iterator[str]:
         return
     _check_file(path, encoding)
     with open(path, encoding=encoding, newline="") as f:
-        yield from _split_paragraphs(_strip_bom(iter(lambda: f.read(_BLOCK), "")))
+        yield from _split_paragraphs(iter(lambda: f.read(_BLOCK), ""))
 
 
 def _check_file(path: str, encoding: str) -> None:
@@ -49,12 +49,6 @@ def _check_file(path: str, encoding: str) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as e:
             raise text.InputError(f"{path}: not valid {encoding} ({e.reason}); pass --encoding") from None
-
-
-def _strip_bom(blocks: Iterator[str]) -> Iterator[str]:
-    first = next(blocks, "")
-    yield first.removeprefix("\ufeff")
-    yield from blocks
 
 
 def _split_paragraphs(blocks: Iterator[str]) -> Iterator[str]:

@@ -112,7 +112,7 @@ def decode_bytes(data: bytes, encoding: str = "utf-8", name: str = "input") -> s
         ) from None
     except LookupError:
         raise InputError(f"unknown encoding: {encoding}") from None
-    return text.removeprefix("\ufeff")
+    return text  # a BOM is kept: output must equal the input outside edits
 
 
 def match_case(model: str, word: str) -> str:

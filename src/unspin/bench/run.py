@@ -181,7 +181,7 @@ def speed(words: int, split: str = "test") -> dict:
         "words": n, "startup_s": float(out.stdout), "restore_words_per_s_1core_cold": cold,
         "restore_words_per_s_1core_warm": warm, "restore_words_per_s_2procs": two_procs,
         "spin_words_per_s_1core": spin_rate, "spin_words_per_s_2procs": spin_two,
-        "peak_rss_mb_restore_process": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "peak_rss_mb_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }  # fmt: skip
 
 
@@ -218,7 +218,7 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
             f"| spin, two processes (wall clock, with loading the tables) | "
             f"{s['spin_words_per_s_2procs']:,.0f} words/s |",
             f"| start-up (import + load models) | {s['startup_s']:.2f} s |",
-            f"| peak memory of a restore process | {s['peak_rss_mb_restore_process']:,.0f} MB |",
+            f"| peak memory of a worker process (restore or spin) | {s['peak_rss_mb_children']:,.0f} MB |",
         ]
     return "\n".join(lines)
 
