@@ -170,13 +170,13 @@ def explain(
         z = math.exp(keep_score - top) + sum(math.exp(s - top) for s in scores)
         probs = [math.exp(s - top) / z for s in scores]
         ranked = sorted(zip(rivals, probs, scores), key=lambda x: -x[1])
-        mine = next(x for x in ranked if x[0] is e)
+        mine = next(x for x in ranked if x[0] == e)
         decisions.append(
             Decision(
                 option=e,
                 probability=mine[1],
                 keep_probability=math.exp(keep_score - top) / z,
-                alternatives=[(o, p) for o, p, _ in ranked if o is not e][:3],
+                alternatives=[(o, p) for o, p, _ in ranked if o != e][:3],
                 lm_gain=mine[2] - prior(e, params, costs) - keep_score,
             )
         )
