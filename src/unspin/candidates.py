@@ -61,8 +61,8 @@ class Candidates:
         return self.lm.score(list(lm_words(phrase)), (), end=False)
 
     def _ranked(self, observed: str) -> tuple[tuple[str, tuple[str, ...], float, int, float], ...]:
-        best = sorted(self.lexicon.originals(observed), key=lambda c: -(c.channel + c.unigram))
-        return tuple((c.text, lm_words(c.text), c.channel, c.sources, c.unigram) for c in best[: self.limit])
+        best = self.lexicon.ranked(observed)[: self.limit]
+        return tuple((c.text, lm_words(c.text), c.channel, c.sources, c.unigram) for c in best)
 
     def options(self, chunk: Chunk) -> list[list[Option]]:
         """Candidate edits grouped by start token."""

@@ -22,7 +22,12 @@ a second. Format — a NumPy ``.npz`` of flat arrays:
     Tag names, joined by ``\\n``.
 ``unigram``
     Each string's context-free log-probability under the trigram LM (the sum
-    over its words), precomputed so ranking candidates costs no LM look-ups.
+    over its words).
+``top_ptr, top_cand, top_channel, top_src``
+    For every string as an observed form, its ``MAX_RANKED`` best candidate
+    originals (inflections resolved) by ``log P(o | c) + log P(c)``, with their
+    channel scores and sources. Computed at build time because doing it per
+    new word type was over half the engine's time on fresh text.
 
 Worked example: with ``strings`` = ``buy\\npurchase\\nbought\\npurchased``,
 ``rev_ptr`` = ``[0, 1, 2, 2, 2]``, ``rev_cand`` = ``[1, 0]``: the observed
@@ -52,8 +57,9 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MAX_CANDIDATES = 40
+MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
 SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases"}
 BASE = "BASE"  # the analysis "this form is the lemma itself"
 # log P(the spinner left a substitute uninflected): a base-form substitute
@@ -86,7 +92,9 @@ class Lexicon:
             arrays = {k: z[k] for k in z.files if k not in ("strings", "tags")}
         self.ids = {s: i for i, s in enumerate(self.strings)}
         # Plain lists index faster than NumPy scalars in the hot path.
-        for key in ("rev_ptr", "ana_ptr", "infl_ptr", "unigram"):
+        for key in ("rev_ptr", "ana_ptr", "infl_ptr", "top_ptr", "unigram"):
+            if key not in arrays:  # top_* are absent while the file is being built
+                continue
             arrays[key] = arrays[key].tolist()
         self.__dict__.update(arrays)
         self.originals = lru_cache(maxsize=200_000)(self._originals)
@@ -119,6 +127,34 @@ class Lexicon:
             for lem, t in zip(self.ana_lemma[lo:hi].tolist(), self.ana_tag[lo:hi].tolist())
         ]
         return out
+
+    def ranked(self, observed: str) -> list[Candidate]:
+        """The precomputed short list: the best ``MAX_RANKED`` originals by ``P(o | c) P(c)``."""
+        i = self.ids.get(observed)
+        if i is None:
+            return []
+        lo, hi = self.top_ptr[i], self.top_ptr[i + 1]
+        ids = self.top_cand[lo:hi].tolist()
+        return [
+            Candidate(self.strings[c], ch, src, self.unigram[c])
+            for c, ch, src in zip(ids, self.top_channel[lo:hi].tolist(), self.top_src[lo:hi].tolist())
+        ]
+
+    def rank_all(self, k: int) -> dict[str, np.ndarray]:
+        """Arrays ``top_*`` (CSR, like ``rev_*``) holding ``ranked`` for every string."""
+        ptr, cand, channel, src = [0], [], [], []
+        for s in self.strings:
+            best = sorted(self._originals(s), key=lambda c: -(c.channel + c.unigram))[:k]
+            cand += [self.ids[c.text] for c in best]
+            channel += [c.channel for c in best]
+            src += [c.sources for c in best]
+            ptr.append(len(cand))
+        return {
+            "top_ptr": np.array(ptr, dtype=np.int64),
+            "top_cand": np.array(cand, dtype=np.int32),
+            "top_channel": np.array(channel, dtype=np.float32),
+            "top_src": np.array(src, dtype=np.uint8),
+        }
 
     def _originals(self, observed: str) -> tuple[Candidate, ...]:
         """Candidate originals of ``observed`` (lower case), best channel score per text."""
@@ -287,17 +323,24 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     model = TrigramLM()
     unigram = np.array([model.score(list(lm_words(s)), (), end=False) for s in strings], dtype=np.float32)
     log(f"unigram scores ({time.time() - t0:.1f}s)")
+    arrays = dict(
+        strings=np.frombuffer("\n".join(strings).encode(), dtype=np.uint8),
+        tags=np.frombuffer("\n".join(tags).encode(), dtype=np.uint8),
+        rev_ptr=rev[0], rev_cand=rev[1].astype(np.int32), rev_logp=rev[2], rev_src=rev[3],
+        infl_ptr=infl[0], infl_form=infl[1].astype(np.int32), infl_tag=infl[2],
+        ana_ptr=ana[0], ana_lemma=ana[1].astype(np.int32), ana_tag=ana[2], unigram=unigram,
+    )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
-    with os.fdopen(fd, "wb") as f:
-        np.savez(
-            f,
-            strings=np.frombuffer("\n".join(strings).encode(), dtype=np.uint8),
-            tags=np.frombuffer("\n".join(tags).encode(), dtype=np.uint8),
-            rev_ptr=rev[0], rev_cand=rev[1].astype(np.int32), rev_logp=rev[2], rev_src=rev[3],
-            infl_ptr=infl[0], infl_form=infl[1].astype(np.int32), infl_tag=infl[2],
-            ana_ptr=ana[0], ana_lemma=ana[1].astype(np.int32), ana_tag=ana[2], unigram=unigram,
-        )  # fmt: skip
-    os.replace(tmp, path)
+    _save(path, arrays)
+    # The ranked short lists need the look-ups above: load what we just wrote, rank, rewrite.
+    arrays.update(Lexicon(path).rank_all(MAX_RANKED))
+    _save(path, arrays)
     log(f"lexicon written to {path} ({path.stat().st_size / 1e6:.0f} MB, {time.time() - t0:.1f}s)")
     return path
+
+
+def _save(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".npz")
+    with os.fdopen(fd, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path)  # atomic: a reader never sees half a file
