@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import codecs
 import json
+import os
 import sys
 from collections.abc import Iterator
 from typing import TextIO
@@ -115,6 +116,68 @@ def cmd_spin(args) -> int:
     return 0
 
 
+def _inputs(paths: list[str]) -> list[str]:
+    """Files named, with directories expanded to the files under them (sorted)."""
+    out = []
+    for path in paths:
+        if os.path.isdir(path):
+            for root, _dirs, files in sorted(os.walk(path)):
+                out += [os.path.join(root, f) for f in sorted(files) if not f.startswith(".")]
+        else:
+            out.append(path)
+    return out
+
+
+def cmd_check(args) -> int:
+    from .check import Detector
+    from .render import check_html, check_line, check_text
+
+    paths = _inputs(args.files)
+    detector = None
+    status, flagged, judged = 0, 0, 0
+    results = []
+    show_progress = len(paths) > 1 and sys.stderr.isatty()
+    for k, path in enumerate(paths):
+        if show_progress:
+            print(f"\r[{k + 1}/{len(paths)}] {path[-50:]:<50}", end="", file=sys.stderr, flush=True)
+        try:
+            source = "".join(read_paragraphs(path, args.encoding))
+        except (text.InputError, FileNotFoundError, IsADirectoryError) as e:
+            msg = e if isinstance(e, text.InputError) else f"{path}: cannot read"
+            print(f"{'' if not show_progress else chr(10)}unspin: {msg}", file=sys.stderr)
+            status = EXIT_BAD_INPUT
+            continue
+        detector = detector or Detector()
+        result = detector.check(source)
+        judged += 1
+        flagged += result.verdict == "spun"
+        if args.fail_above is not None and (result.probability or 0.0) > args.fail_above:
+            status = max(status, 1)
+        name = "<stdin>" if path == "-" else path
+        if args.format == "jsonl":
+            sys.stdout.write(json.dumps({"file": name, **result.to_dict()}, ensure_ascii=False) + "\n")
+        elif args.format == "json":
+            results.append({"file": name, **result.to_dict()})
+        elif args.format == "html":
+            results.append((name, source, result))
+        elif len(paths) > 1:
+            sys.stdout.write(check_line(name, result) + "\n")
+        else:
+            sys.stdout.write(check_text(source, result, color=_color(args)))
+    if show_progress:
+        print("", file=sys.stderr)
+    if args.format == "json":
+        sys.stdout.write(
+            json.dumps(results if len(paths) > 1 else (results or [None])[0], ensure_ascii=False, indent=1)
+        )
+        sys.stdout.write("\n")
+    elif args.format == "html":
+        sys.stdout.write(check_html(results))
+    elif len(paths) > 1 and args.format == "text":
+        sys.stdout.write(f"{judged} documents checked, {flagged} judged spun\n")
+    return status
+
+
 def cmd_bench(args) -> int:
     from .bench.run import main as bench_main
 
@@ -158,9 +221,19 @@ def parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     s.set_defaults(func=cmd_spin)
 
+    k = sub.add_parser("check", help="say whether texts were spun, and where")
+    k.add_argument("files", nargs="*", default=["-"], help="files or directories; - for standard input")
+    k.add_argument("--encoding", default="utf-8")
+    k.add_argument("--format", choices=["text", "json", "jsonl", "html"], default="text")
+    k.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    k.add_argument(
+        "--fail-above", type=float, metavar="P", help="exit 1 if any document's probability exceeds P"
+    )
+    k.set_defaults(func=cmd_check)
+
     b = sub.add_parser("bench", help="measure restoration accuracy and speed")
     b.add_argument("--quick", action="store_true", help="small subset for CI (under a minute)")
-    b.add_argument("--suites", default="clean,own,nlpaug,speed")
+    b.add_argument("--suites", default="clean,own,nlpaug,detection,speed")
     b.add_argument("--rates", default="0.1,0.3,0.5")
     b.add_argument("--words", type=int, default=0, help="words of clean text per suite")
     b.add_argument("--split", choices=["dev", "test"], default="test")

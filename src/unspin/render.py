@@ -68,3 +68,70 @@ def _shift(s: Span, by: int) -> Span:
     from dataclasses import replace
 
     return replace(s, start=s.start + by, end=s.end + by)
+
+
+# --------------------------------------------------------------------------- check reports
+
+YELLOW, BOLD = "\x1b[43;30m", "\x1b[1m"
+
+
+def _probability(result) -> str:
+    return "–" if result.probability is None else f"{result.probability:.2f}"
+
+
+def check_line(name: str, result) -> str:
+    """One line per document for multi-file runs."""
+    return (
+        f"{name}\t{result.verdict}\tp={_probability(result)}\tsuspicious={result.suspicious_share:.1%}"
+        f"\twords={result.words}"
+    )
+
+
+def check_text(source: str, result, color: bool = False) -> str:
+    """Verdict, then the text with flagged spans marked and their likely originals."""
+    head = (
+        f"verdict: {result.verdict}   spin probability: {_probability(result)}   "
+        f"suspicious words: {result.suspicious_share:.1%} of {result.words}\n\n"
+    )
+    parts, pos = [head], 0
+    for s in result.spans:
+        parts.append(source[pos : s.start])
+        if color:
+            parts.append(f"{YELLOW}{s.observed}{RESET}{DIM}→{s.suggestion}{RESET}")
+        else:
+            parts.append(f"[{s.observed} → {s.suggestion}]")
+        pos = s.end
+    parts.append(source[pos:])
+    if not source.endswith("\n"):
+        parts.append("\n")
+    return "".join(parts)
+
+
+def check_html(results: list) -> str:
+    """A self-contained, shareable report (no external assets)."""
+    from html import escape
+
+    body = []
+    for name, source, result in results:
+        marked, pos = [], 0
+        for s in result.spans:
+            marked.append(escape(source[pos : s.start]))
+            tip = f"likely original: {s.suggestion} ({s.confidence:.0%})"
+            marked.append(f'<mark title="{escape(tip)}" tabindex="0">{escape(s.observed)}</mark>')
+            marked.append(f'<sup class="orig">{escape(s.suggestion)}</sup>')
+            pos = s.end
+        marked.append(escape(source[pos:]))
+        body.append(
+            f"<section><h2>{escape(name)}</h2><p class='verdict'>{escape(result.verdict)} — spin probability "
+            f"{_probability(result)}, suspicious words {result.suspicious_share:.1%} of {result.words}</p>"
+            f"<div class='text'>{''.join(marked)}</div></section>"
+        )
+    style = (
+        "body{font-family:sans-serif;max-width:50rem;margin:auto;padding:1rem;line-height:1.5}"
+        ".text{white-space:pre-wrap}mark{background:#ffe08a}sup.orig{color:#2a7a2a;font-size:.75em}"
+        ".verdict{font-weight:bold}"
+    )
+    return (
+        f"<!doctype html><html lang='en'><meta charset='utf-8'><title>unspin check</title>"
+        f"<style>{style}</style><body><h1>unspin check</h1>{''.join(body)}</body></html>\n"
+    )

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import candidates, decision, decode, lexicon, lm, scoring, text
 from .lexicon import Lexicon, source_names
@@ -42,15 +44,20 @@ class Restorer:
             yield self.restore(source)
 
     def paragraph_spans(
-        self, para: str, offset: int = 0, evidence: DocumentEvidence | None = None
+        self,
+        para: str,
+        offset: int = 0,
+        evidence: DocumentEvidence | None = None,
+        word_evidence: list[WordEvidence] | None = None,
     ) -> list[Span]:
         """Spans for one paragraph; offsets are shifted by ``offset``.
 
         ``evidence`` carries the spin-rate estimate across the paragraphs of one
-        document (streaming callers pass the same object for each paragraph).
+        document (streaming callers pass the same object for each paragraph);
+        ``word_evidence``, if given, receives each word's evidence (see ``_prepare``).
         """
         evidence = evidence if evidence is not None else DocumentEvidence()
-        prepared = self._prepare(para, evidence)
+        prepared = self._prepare(para, evidence, word_evidence)
         rate = evidence.rate(self.params)
         spans: list[Span] = []
         if self.decision is None:  # no trained model: the plain noisy channel
@@ -80,8 +87,13 @@ class Restorer:
                 spans.append(_span(d, p.chunk, para, offset))
         return spans
 
-    def _prepare(self, para: str, evidence: DocumentEvidence) -> list[_Prepared]:
-        """Pass 1: candidates and their local evidence; updates the spin-rate counts."""
+    def _prepare(
+        self, para: str, evidence: DocumentEvidence, word_evidence: list[WordEvidence] | None = None
+    ) -> list[_Prepared]:
+        """Pass 1: candidates and their local evidence; updates the spin-rate counts.
+
+        With ``word_evidence``, also appends one ``WordEvidence`` per word token (for ``check``).
+        """
         prepared = []
         sentence_start = True
         for chunk in text.chunks(para):
@@ -91,11 +103,22 @@ class Restorer:
             words = [t.lower for t in chunk.tokens]
             evidence.words += len(words)
             by_start = self.candidates.options(chunk)
-            if not any(by_start):
-                continue
-            scored = decode.local_scores(
-                words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence
+            scored = (
+                decode.local_scores(words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence)
+                if any(by_start)
+                else None
             )
+            if word_evidence is not None:
+                last = len(words) - 1
+                word_evidence += [
+                    WordEvidence(
+                        t.start, t.end, opts[0][0] if scored and opts else -math.inf,
+                        self.lm.known(w), chunk.ends_sentence and k == last,
+                    )
+                    for k, (t, w, opts) in enumerate(zip(chunk.tokens, words, scored or [[]] * len(words)))
+                ]  # fmt: skip
+            if scored is None:
+                continue
             for opts in scored:
                 if opts and opts[0][0] > self.params.evidence_threshold:
                     evidence.add_strong(opts[0][1].sources)
@@ -134,6 +157,16 @@ class Restorer:
                         )
                     )
         return out
+
+
+class WordEvidence(NamedTuple):
+    """One word token's evidence (paragraph offsets)."""
+
+    start: int
+    end: int
+    best: float  # local score of its best candidate original (-inf: none)
+    known: bool  # in the LM's vocabulary
+    ends_sentence: bool
 
 
 @dataclass(slots=True)

@@ -133,6 +133,114 @@ def run(
     return rows
 
 
+MIN_PARAGRAPH_WORDS = 80
+
+
+def detection_paragraphs(docs) -> list[str]:
+    """Paragraphs of at least MIN_PARAGRAPH_WORDS words: the unit the detection targets are set on."""
+    return [p for d in docs for p in d.text.split("\n\n") if len(p.split()) >= MIN_PARAGRAPH_WORDS]
+
+
+def roc_auc(negatives: list[float], positives: list[float]) -> float:
+    """P(a random spun paragraph scores above a random clean one), ties counting half."""
+    scored = sorted([(p, 0) for p in negatives] + [(p, 1) for p in positives])
+    rank_sum, i = 0.0, 0
+    while i < len(scored):  # average ranks over ties
+        j = i
+        while j < len(scored) and scored[j][0] == scored[i][0]:
+            j += 1
+        rank_sum += sum(lab for _, lab in scored[i:j]) * (i + j + 1) / 2
+        i = j
+    n_pos, n_neg = len(positives), len(negatives)
+    return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+@dataclass
+class DetectionRow:
+    spinner: str
+    rate: float
+    clean: list[float]
+    spun: list[float]
+    threshold: float  # the detector's verdict threshold
+
+    def as_dict(self) -> dict:
+        tp = sum(p >= self.threshold for p in self.spun)
+        fp = sum(p >= self.threshold for p in self.clean)
+        precision = tp / (tp + fp) if tp + fp else float("nan")
+        recall = tp / len(self.spun)
+        f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
+        bins = [[0, 0] for _ in range(5)]  # reliability: predicted-probability bins → share spun
+        for p, label in [(p, 0) for p in self.clean] + [(p, 1) for p in self.spun]:
+            b = bins[min(int(p * 5), 4)]
+            b[0] += 1
+            b[1] += label
+        return {
+            "spinner": self.spinner, "rate": self.rate, "paragraphs": len(self.spun) + len(self.clean),
+            "precision": precision, "recall": recall, "f1": f1, "roc_auc": roc_auc(self.clean, self.spun),
+            "false_positive_rate": fp / len(self.clean),
+            "reliability": [
+                (f"{k / 5:.1f}-{(k + 1) / 5:.1f}", n, s / n if n else None) for k, (n, s) in enumerate(bins)
+            ],
+        }  # fmt: skip
+
+
+def run_detection(rates: list[float], words: int, split: str, log=print) -> list[DetectionRow]:
+    from ..check import Detector
+
+    detector = Detector()
+    paragraphs = detection_paragraphs(select_documents(split, words))
+    if not paragraphs:
+        raise BenchError("no paragraphs of at least 80 words in the selected documents")
+    clean = [detector.check(p).probability for p in paragraphs]
+    clean = [p for p in clean if p is not None]
+    rows = []
+    spinner = Spinner()
+    for rate in rates:
+        own = [
+            detector.check(spinner.spin(p, rate=rate, seed=k).spun).probability
+            for k, p in enumerate(paragraphs)
+        ]
+        rows.append(
+            DetectionRow(
+                "unspin mixed (in-distribution)",
+                rate,
+                clean,
+                [p for p in own if p is not None],
+                detector.threshold,
+            )
+        )
+        nl = _nlpaug(rate, seed=0)
+        spun = [detector.check(nl.spin(p)[0]).probability for p in paragraphs]
+        rows.append(
+            DetectionRow(
+                "nlpaug SynonymAug (independent)",
+                rate,
+                clean,
+                [p for p in spun if p is not None],
+                detector.threshold,
+            )
+        )
+        log(f"detection {rate}: {rows[-1].as_dict()}")
+    return rows
+
+
+def detection_markdown(rows: list[DetectionRow]) -> str:
+    lines = [
+        "| detection (paragraphs ≥ 80 words) | rate | paragraphs | precision | recall | F1 | ROC-AUC | "
+        "false-positive rate (clean) | reliability (bin: n, share spun) |",
+        "|" + "---|" * 9,
+    ]
+    for r in rows:
+        d = r.as_dict()
+        rel = "; ".join(f"{b}: {n}, {'–' if s is None else f'{s:.2f}'}" for b, n, s in d["reliability"])
+        lines.append(
+            f"| {d['spinner']} | {d['rate']:.0%} | {d['paragraphs']} | {_pct(d['precision'])} | "
+            f"{_pct(d['recall'])} | {d['f1']:.3f} | {d['roc_auc']:.3f} | {_pct(d['false_positive_rate'])} | "
+            f"{rel} |"
+        )
+    return "\n".join(lines)
+
+
 def _timed_restore(warm_up: list[str], timed: list[str]) -> tuple[float, float]:
     """In a fresh process: (words/s over ``warm_up`` from cold caches, words/s over ``timed`` after it)."""
     r = Restorer()
@@ -231,14 +339,23 @@ def main(args) -> int:
     if args.quick:
         rates = [0.3]
     try:
-        rows = run([s for s in suites if s != "speed"], rates, words, args.split, styles,
+        rows = run([s for s in suites if s not in ("speed", "detection")], rates, words, args.split, styles,
                    log=lambda *a: print(*a, file=sys.stderr))  # fmt: skip
+        detection = []
+        if "detection" in suites:
+            det_rates = [r for r in rates if r <= 0.3] or rates
+            detection = run_detection(det_rates, words, args.split, log=lambda *a: print(*a, file=sys.stderr))
         speed_result = speed(min(words // 2, 20_000), args.split) if "speed" in suites else None
     except (BenchError, corpora.CorpusError) as e:
         print(f"unspin bench: {e}", file=sys.stderr)
         return 2
     print(markdown(rows, speed_result))
+    if detection:
+        print("\n" + detection_markdown(detection))
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"rows": [r.as_dict() for r in rows], "speed": speed_result}, f, indent=2)
+            json.dump(
+                {"rows": [r.as_dict() for r in rows], "detection": [r.as_dict() for r in detection],
+                 "speed": speed_result}, f, indent=2,
+            )  # fmt: skip
     return 0

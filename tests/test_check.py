@@ -1,0 +1,65 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import unspin
+from unspin.check import NOT_SPUN, SPUN, UNREADABLE
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def unspin_cli(*args, stdin=b""):
+    return subprocess.run([sys.executable, "-m", "unspin.cli", *args], input=stdin, capture_output=True)
+
+
+def test_spun_text_scores_above_its_original():
+    spun = unspin.check((EXAMPLES / "spun.txt").read_text())
+    clean = unspin.check((EXAMPLES / "original.txt").read_text())
+    assert spun.probability > clean.probability
+    assert spun.verdict == SPUN and clean.verdict == NOT_SPUN
+    assert spun.spans and spun.suspicious_share > clean.suspicious_share
+
+
+def test_paragraph_and_sentence_units_cover_the_text():
+    source = (EXAMPLES / "spun.txt").read_text()
+    r = unspin.check(source)
+    assert len(r.paragraphs) == source.count("\n\n") + 1
+    assert len(r.sentences) >= len(r.paragraphs)
+    for u in r.paragraphs + r.sentences:
+        assert 0 <= u.start < u.end <= len(source)
+        assert u.probability is None or 0 <= u.probability <= 1
+    assert sum(u.words for u in r.paragraphs) == r.words
+
+
+def test_no_confident_verdict_on_text_it_cannot_read():
+    for source in [
+        "",
+        "Too short.",
+        "Это просто текст на русском языке, и его нельзя проверить честно.",
+        "1234 5678 9012 " * 20,
+    ]:
+        r = unspin.check(source)
+        assert r.verdict == UNREADABLE and r.probability is None
+
+
+def test_cli_fail_above_directories_and_bad_files(tmp_path):
+    (tmp_path / "a.txt").write_text((EXAMPLES / "spun.txt").read_text())
+    (tmp_path / "b.txt").write_text((EXAMPLES / "original.txt").read_text())
+    out = unspin_cli("check", str(tmp_path))
+    assert out.returncode == 0
+    lines = out.stdout.decode().splitlines()
+    assert len(lines) == 3 and "2 documents checked, 1 judged spun" in lines[-1]
+    assert unspin_cli("check", "--fail-above", "0.5", str(tmp_path)).returncode == 1
+    (tmp_path / "c.bin").write_bytes(b"\x00\x01binary")
+    out = unspin_cli("check", "--format", "jsonl", str(tmp_path))
+    assert out.returncode == 2  # the bad file is reported, the others still judged
+    assert len(out.stdout.decode().splitlines()) == 2
+    assert b"binary" in out.stderr
+
+
+def test_cli_json_and_html_reports():
+    r = json.loads(unspin_cli("check", "--format", "json", str(EXAMPLES / "spun.txt")).stdout)
+    assert r["verdict"] == SPUN and r["spans"] and r["paragraphs"] and r["sentences"]
+    html = unspin_cli("check", "--format", "html", str(EXAMPLES / "spun.txt")).stdout.decode()
+    assert html.startswith("<!doctype html>") and "<mark" in html and "http" not in html
