@@ -63,3 +63,22 @@ def test_cli_json_and_html_reports():
     assert r["verdict"] == SPUN and r["spans"] and r["paragraphs"] and r["sentences"]
     html = unspin_cli("check", "--format", "html", str(EXAMPLES / "spun.txt")).stdout.decode()
     assert html.startswith("<!doctype html>") and "<mark" in html and "http" not in html
+
+
+def test_phrase_discovery_ranks_phrases_shared_across_documents():
+    from unspin.check import discover_phrases
+
+    original = (EXAMPLES / "original.txt").read_text()
+    docs = [
+        (f"d{seed}", unspin.spin(original, rate=0.3, seed=seed, style="phrase").spun) for seed in range(3)
+    ]
+    found = discover_phrases(docs)
+    assert found
+    for f in found:
+        assert " " in f.phrase or " " in f.likely_original
+        assert 1 <= f.documents <= f.count
+        for name, start, end in f.occurrences:
+            text = dict(docs)[name]
+            assert " ".join(text[start:end].lower().split()) == f.phrase
+    docs_counts = [f.documents for f in found]
+    assert docs_counts == sorted(docs_counts, reverse=True)

@@ -174,3 +174,66 @@ def check(source: str) -> CheckResult:
     if _DEFAULT is None:
         _DEFAULT = Detector()
     return _DEFAULT.check(source)
+
+
+# --------------------------------------------------------------------------- phrase discovery
+
+
+@dataclass(slots=True)
+class PhraseFinding:
+    """A multiword phrase that looks like spinner output, across a collection."""
+
+    phrase: str  # as observed, lower case
+    likely_original: str
+    count: int
+    documents: int
+    mean_confidence: float
+    occurrences: list[tuple[str, int, int]]  # (document name, start, end), the first few
+
+
+def phrase_edits(source: str, spans: list[Span]) -> list[tuple[int, int, str, float]]:
+    """Multiword edits: spans of several words, and runs of adjacent one-word edits merged.
+
+    A technical term spun word by word ("counterfeit consciousness") shows up as
+    neighbouring single-word edits; merging them recovers the phrase.
+    """
+    out: list[tuple[int, int, str, float]] = []
+    run: list[Span] = []
+
+    def flush() -> None:
+        if len(run) > 1 or (run and (" " in run[0].observed or " " in run[0].suggestion)):
+            conf = sum(s.confidence for s in run) / len(run)
+            out.append((run[0].start, run[-1].end, " ".join(s.suggestion for s in run), conf))
+        run.clear()
+
+    for s in spans:
+        if run and not source[run[-1].end : s.start].isspace():
+            flush()
+        run.append(s)
+    flush()
+    return out
+
+
+def discover_phrases(documents, restorer: Restorer | None = None, keep: int = 5) -> list[PhraseFinding]:
+    """Rank the multiword phrases of ``documents`` ((name, text) pairs) that look spun.
+
+    Phrases seen in more documents rank first (a spinner reuses its table),
+    then by count and by the restorer's confidence.
+    """
+    restorer = restorer or default_restorer()
+    found: dict[tuple[str, str], PhraseFinding] = {}
+    seen_in: dict[tuple[str, str], set[str]] = {}
+    for name, source in documents:
+        result = restorer.restore(source)
+        for start, end, original, conf in phrase_edits(source, result.spans):
+            key = (" ".join(source[start:end].lower().split()), original.lower())
+            f = found.get(key)
+            if f is None:
+                f = found[key] = PhraseFinding(key[0], key[1], 0, 0, 0.0, [])
+            seen_in.setdefault(key, set()).add(name)
+            f.documents = len(seen_in[key])
+            f.mean_confidence = (f.mean_confidence * f.count + conf) / (f.count + 1)
+            f.count += 1
+            if len(f.occurrences) < keep:
+                f.occurrences.append((name, start, end))
+    return sorted(found.values(), key=lambda f: (-f.documents, -f.count, -f.mean_confidence, f.phrase))

@@ -133,6 +133,8 @@ def cmd_check(args) -> int:
     from .render import check_html, check_line, check_text
 
     paths = _inputs(args.files)
+    if args.phrases:
+        return _check_phrases(paths, args)
     detector = None
     status, flagged, judged = 0, 0, 0
     results = []
@@ -175,6 +177,32 @@ def cmd_check(args) -> int:
         sys.stdout.write(check_html(results))
     elif len(paths) > 1 and args.format == "text":
         sys.stdout.write(f"{judged} documents checked, {flagged} judged spun\n")
+    return status
+
+
+def _check_phrases(paths: list[str], args) -> int:
+    from dataclasses import asdict
+
+    from .check import discover_phrases
+
+    status, docs = 0, []
+    for path in paths:
+        try:
+            docs.append(("<stdin>" if path == "-" else path, "".join(read_paragraphs(path, args.encoding))))
+        except (text.InputError, FileNotFoundError, IsADirectoryError) as e:
+            print(
+                f"unspin: {e if isinstance(e, text.InputError) else path + ': cannot read'}", file=sys.stderr
+            )
+            status = EXIT_BAD_INPUT
+    for f in discover_phrases(docs):
+        if args.format in ("json", "jsonl"):
+            sys.stdout.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
+        else:
+            where = ", ".join(f"{n}:{a}" for n, a, _ in f.occurrences)
+            sys.stdout.write(
+                f"{f.phrase!r} → {f.likely_original!r}\t{f.count}× in {f.documents} document(s)"
+                f"\tconfidence {f.mean_confidence:.2f}\t{where}\n"
+            )
     return status
 
 
@@ -229,6 +257,10 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument(
         "--fail-above", type=float, metavar="P", help="exit 1 if any document's probability exceeds P"
     )
+    k.add_argument(
+        "--phrases", action="store_true",
+        help="rank multiword phrases across the files that look like spinner output, with likely originals",
+    )  # fmt: skip
     k.set_defaults(func=cmd_check)
 
     b = sub.add_parser("bench", help="measure restoration accuracy and speed")
