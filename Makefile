@@ -19,6 +19,7 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	touch $(STAMP)
 
 demo: setup
+	$(BIN)/unspin check examples/original.txt examples/spun.txt
 	$(BIN)/unspin restore --format diff examples/spun.txt
 
 test: setup

@@ -80,3 +80,9 @@ def test_bom_and_crlf_survive_byte_for_byte(tmp_path):
     data = "\ufeffThe mayor said so.\r\n\r\nA second paragraph.\r\n".encode()
     f.write_bytes(data)
     assert unspin("restore", str(f)).stdout == data
+
+
+def test_cli_and_library_agree():
+    import unspin
+
+    assert unspin("restore", str(EXAMPLE)).stdout.decode() == unspin.restore(EXAMPLE.read_text()).text

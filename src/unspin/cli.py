@@ -66,7 +66,7 @@ def _split_paragraphs(blocks: Iterator[str]) -> Iterator[str]:
 
 def cmd_restore(args) -> int:
     from .render import DiffRenderer, JsonRenderer, TextRenderer
-    from .restore import Restorer
+    from .restore import DocumentEvidence, Restorer
 
     paragraphs = read_paragraphs(args.file, args.encoding)
     first = next(paragraphs, None)  # validates the input before loading models
@@ -78,8 +78,9 @@ def cmd_restore(args) -> int:
         out, color=_color(args)
     )
     offset = 0
+    evidence = DocumentEvidence()  # one document: the spin-rate estimate spans its paragraphs
     for para in _chain(first, paragraphs):
-        spans = restorer.paragraph_spans(para, offset)
+        spans = restorer.paragraph_spans(para, offset, evidence)
         renderer.paragraph(para, offset, spans)
         offset += len(para)
     renderer.close()
