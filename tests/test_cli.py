@@ -83,6 +83,6 @@ def test_bom_and_crlf_survive_byte_for_byte(tmp_path):
 
 
 def test_cli_and_library_agree():
-    import unspin
+    from unspin import restore
 
-    assert unspin("restore", str(EXAMPLE)).stdout.decode() == unspin.restore(EXAMPLE.read_text()).text
+    assert unspin("restore", str(EXAMPLE)).stdout.decode() == restore(EXAMPLE.read_text()).text
