@@ -44,7 +44,6 @@ def local_scores(
     # less the prefilter margin.
     floor = lowest_cost(params) - params.prefilter_margin
     out: list[list[tuple[float, Option]]] = []
-    keep_cache: dict[tuple[int, int], float] = {}
     cached = lm.cache.get
     for i, opts in enumerate(by_start):
         if not opts:
@@ -52,13 +51,16 @@ def local_scores(
             continue
         hist = history_of([*start_hist, *words[max(0, i - 2) : i]])
         scored = []
+        # Per span end: the right context and the score of keeping the observed words.
+        keep: dict[int, tuple[tuple[str, ...], float]] = {}
         for opt in opts:
-            right = tuple(words[opt.end : opt.end + params.right_context])
-            if sentence_end and opt.end + params.right_context >= n:
-                right += (END,)
-            base = keep_cache.get((i, opt.end))
-            if base is None:
-                base = keep_cache[(i, opt.end)] = window_logp(lm, tuple(words[i : opt.end]), hist, right)
+            right_base = keep.get(opt.end)
+            if right_base is None:
+                right = tuple(words[opt.end : opt.end + params.right_context])
+                if sentence_end and opt.end + params.right_context >= n:
+                    right += (END,)
+                right_base = keep[opt.end] = (right, window_logp(lm, tuple(words[i : opt.end]), hist, right))
+            right, base = right_base
             # Every LM term is <= 0, so once the running score drops below the floor
             # the option can't pass any prefilter: stop scoring it (saves most LM look-ups).
             s = prior(opt, params, None) - base
