@@ -46,3 +46,8 @@ def test_match_case():
     assert text.match_case("Fired", "dismissed") == "Dismissed"
     assert text.match_case("FIRED", "dismissed") == "DISMISSED"
     assert text.match_case("fired", "dismissed") == "dismissed"
+
+
+def test_crlf_paragraphs_are_split():
+    pieces = [p for _, p in text.paragraphs("One two.\r\n\r\nThree four.\r\n")]
+    assert pieces == ["One two.\r\n\r\n", "Three four.\r\n"]

@@ -78,7 +78,7 @@ def paragraphs(text: str) -> Iterator[tuple[int, str]]:
     long the input is.
     """
     pos = 0
-    for m in re.finditer(r"\n[ \t]*\n", text):
+    for m in re.finditer(r"\n[ \t\r]*\n", text):  # \r: CRLF files
         yield from _cut(pos, text[pos : m.end()])
         pos = m.end()
     if pos < len(text):
