@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import json
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from model_file import write_logistic  # bench/ is on sys.path when run as a script
 
 from unspin import Restorer, text
 from unspin.bench.run import select_documents
@@ -107,19 +107,12 @@ def main() -> int:
     if best is None:
         print("no threshold meets the false-edit limit", file=sys.stderr)
         return 1
-    spec = {
-        "features": list(FEATURES),
-        "mean": mean.tolist(),
-        "scale": scale.tolist(),
-        "coef": model.coef_[0].tolist(),
-        "intercept": float(model.intercept_[0]),
-        "threshold": best[0],
-        "validation": {"exact": best[1], "false_edit_rate": best[2], "max_false_edits": args.max_false_edits},
-        "trained_on": f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
+    write_logistic(
+        args.out, FEATURES, mean, scale, model, best[0],
+        {"exact": best[1], "false_edit_rate": best[2], "max_false_edits": args.max_false_edits},
+        f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
         f"{args.words} words per setting",
-        "command": "python bench/train_decision.py " + " ".join(sys.argv[1:]),
-    }
-    args.out.write_text(json.dumps(spec, indent=1) + "\n")
+    )  # fmt: skip
     print(f"threshold {best[0]:.3f}: validation exact {best[1]:.3f}, false edits {best[2]:.4f} → {args.out}")
     return 0
 

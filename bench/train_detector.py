@@ -18,6 +18,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from model_file import write_logistic  # bench/ is on sys.path when run as a script
 
 from unspin.bench.run import select_documents
 from unspin.check import FEATURES, MODEL_PATH, Detector
@@ -84,19 +85,10 @@ def main() -> int:
         "out_of_fold_f1": float(f1_score(yt, p >= threshold)), "out_of_fold_auc": float(roc_auc_score(yt, p)),
         "out_of_fold_false_positive_rate": fpr,
     }  # fmt: skip
-    spec = {
-        "features": list(FEATURES),
-        "mean": mean.tolist(),
-        "scale": scale.tolist(),
-        "coef": model.coef_[0].tolist(),
-        "intercept": float(model.intercept_[0]),
-        "threshold": threshold,
-        "validation": report,
-        "trained_on": f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
-        f"{args.words} clean words",
-        "command": "python bench/train_detector.py " + " ".join(sys.argv[1:]),
-    }
-    args.out.write_text(json.dumps(spec, indent=1) + "\n")
+    write_logistic(
+        args.out, FEATURES, mean, scale, model, threshold, report,
+        f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, {args.words} clean words",
+    )  # fmt: skip
     print(json.dumps(report), "→", args.out)
     return 0
 

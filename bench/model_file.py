@@ -1,0 +1,25 @@
+"""Writing a trained logistic model as the JSON file the engine reads (shared by the training scripts)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def write_logistic(
+    path: Path, features, mean, scale, model, threshold: float, validation: dict, trained_on: str
+) -> None:
+    """Standardisation, coefficients, threshold, and how the model was made (the exact command)."""
+    spec = {
+        "features": list(features),
+        "mean": mean.tolist(),
+        "scale": scale.tolist(),
+        "coef": model.coef_[0].tolist(),
+        "intercept": float(model.intercept_[0]),
+        "threshold": threshold,
+        "validation": validation,
+        "trained_on": trained_on,
+        "command": "python " + " ".join(sys.argv),
+    }
+    path.write_text(json.dumps(spec, indent=1) + "\n")
