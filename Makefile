@@ -23,7 +23,7 @@ demo: setup
 	$(BIN)/unspin restore --format diff examples/spun.txt
 
 test: setup
-	$(BIN)/ruff check src tests
+	$(BIN)/ruff check src tests bench
 	$(BIN)/pytest -q
 	$(BIN)/unspin bench --quick
 
