@@ -28,7 +28,7 @@ from .results import Span
 MODEL_PATH = Path(__file__).parent / "data" / "detector.json"
 MIN_WORDS = 8  # fewer words than this: no verdict
 MIN_KNOWN = 0.6  # share of words the LM knows, below which the text isn't read as English
-FEATURES = ("strong", "medium", "mean_gain", "edits", "unknown", "log_words")
+FEATURES = ("strong", "medium", "mean_gain", "edits", "unknown", "log_words", "strong_log_odds")
 SPUN, NOT_SPUN, UNREADABLE = "spun", "not spun", "not enough English text"
 
 
@@ -89,6 +89,7 @@ class _Tally:
             self.edits / n,
             1 - self.known / n,
             math.log(n),
+            math.log(self.strong + 0.5) - math.log(n - self.strong + 0.5),  # smoothed log-odds
         ]
 
 
