@@ -28,7 +28,7 @@ RATES = (0.1, 0.3, 0.5)
 
 
 def collect(words: int):
-    detector = Detector(spec={"features": list(FEATURES)})  # features only: no model needed yet
+    detector = Detector(load_model=False)  # features only: no model needed yet
     spinner = Spinner()
     rows = []  # (document id, label, features, words)
     for d in select_documents("dev", words):

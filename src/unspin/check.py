@@ -16,16 +16,17 @@ probability, never a confident guess.
 
 from __future__ import annotations
 
-import json
 import math
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from . import text
+from .decision import LogisticModel
 from .restore import DocumentEvidence, Restorer, WordEvidence, default_restorer
 from .results import Span
 
 MODEL_PATH = Path(__file__).parent / "data" / "detector.json"
+TRAINER = "bench/train_detector.py"
 MIN_WORDS = 8  # fewer words than this: no verdict
 MIN_KNOWN = 0.6  # share of words the LM knows, below which the text isn't read as English
 FEATURES = ("strong", "medium", "mean_gain", "edits", "unknown", "log_words", "strong_log_odds")
@@ -77,8 +78,8 @@ class _Tally:
     edits: int = 0
 
     def add(self, other: _Tally) -> None:
-        for k in ("words", "known", "strong", "medium", "gain", "edits"):
-            setattr(self, k, getattr(self, k) + getattr(other, k))
+        for f in fields(self):
+            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
 
     def features(self) -> list[float]:
         n = max(self.words, 1)
@@ -94,26 +95,19 @@ class _Tally:
 
 
 class Detector:
-    def __init__(self, restorer: Restorer | None = None, spec: dict | None = None):
+    def __init__(self, restorer: Restorer | None = None, load_model: bool = True):
+        """``load_model=False`` gives a detector that only computes features (for training)."""
         self.restorer = restorer or default_restorer()
-        if spec is None and MODEL_PATH.exists():
-            spec = json.loads(MODEL_PATH.read_text())
-        if spec is not None and tuple(spec["features"]) != FEATURES:
-            raise ValueError("detector model was trained on other features; rerun bench/train_detector.py")
-        self.spec = spec
-        # Verdict threshold, chosen on held-out dev data for few false alarms (see the training script).
-        self.threshold = spec.get("threshold", 0.5) if spec else 0.5
+        self.model = LogisticModel.load(MODEL_PATH, FEATURES, TRAINER) if load_model else None
+        # Verdict threshold, chosen on out-of-fold dev predictions for few false alarms.
+        self.threshold = self.model.threshold if self.model else 0.5
 
     def probability(self, tally: _Tally) -> float | None:
         if tally.words < MIN_WORDS or tally.known / tally.words < MIN_KNOWN:
             return None
-        if self.spec is None:
-            raise RuntimeError(f"detector model missing: {MODEL_PATH} (run bench/train_detector.py)")
-        z = self.spec["intercept"] + sum(
-            c * (x - m) / s
-            for c, x, m, s in zip(self.spec["coef"], tally.features(), self.spec["mean"], self.spec["scale"])
-        )
-        return 1 / (1 + math.exp(-max(min(z, 30.0), -30.0)))
+        if self.model is None:
+            raise RuntimeError(f"detector model missing: {MODEL_PATH} (run {TRAINER})")
+        return self.model.probability(tally.features())
 
     def tallies(self, source: str):
         """(document tally, paragraph tallies, sentence tallies, restoration spans) of ``source``."""

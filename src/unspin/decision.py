@@ -118,27 +118,35 @@ def rows_for_chunk(
     return rows
 
 
-class DecisionModel:
-    def __init__(self, spec: dict):
-        if tuple(spec["features"]) != FEATURES:
-            raise ValueError("decision model was trained on other features; rerun bench/train_decision.py")
-        self.spec = spec
+class LogisticModel:
+    """A standardised logistic model in the JSON format ``bench/model_file.py`` writes.
+
+    Shared by the decision model here and the spin detector (``check``).
+    """
+
+    def __init__(self, spec: dict, features: tuple[str, ...], trainer: str):
+        if tuple(spec["features"]) != tuple(features):
+            raise ValueError(f"model was trained on other features; rerun {trainer}")
         # Fold the standardisation into the weights once: logit = w·x + b.
         self.weights = [c / s for c, s in zip(spec["coef"], spec["scale"])]
         self.bias = spec["intercept"] - sum(
             c * m / s for c, m, s in zip(spec["coef"], spec["mean"], spec["scale"])
         )
-        self.threshold = spec["threshold"]
+        self.threshold = spec.get("threshold", 0.5)
 
     def probability(self, features: list[float]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features))
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
     @classmethod
-    def load(cls, path: Path = MODEL_PATH) -> DecisionModel | None:
+    def load(cls, path: Path, features: tuple[str, ...], trainer: str) -> LogisticModel | None:
         if not path.exists():
             return None
-        return cls(json.loads(path.read_text()))
+        return cls(json.loads(path.read_text()), features, trainer)
+
+
+def load_decision_model(path: Path = MODEL_PATH) -> LogisticModel | None:
+    return LogisticModel.load(path, FEATURES, "bench/train_decision.py")
 
 
 def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:

@@ -37,8 +37,9 @@ def local_scores(
     start_hist: tuple[str, ...],
     sentence_end: bool,
 ) -> list[list[tuple[float, Option]]]:
-    """Each option's score against keeping the observed words, in the observed context,
-    before the edit cost: ``LM gain + prior + edit_cost``. Best first per start token."""
+    """Each option's score against keeping the observed words, in the observed context:
+    ``LM gain + prior`` without the edit cost. Best first per start token; options that
+    can't reach any edit cost (below ``floor``) are left out."""
     n = len(words)
     # The lowest local score that can matter: the edit cost at the highest spin rate,
     # less the prefilter margin.

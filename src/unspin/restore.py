@@ -28,7 +28,7 @@ class Restorer:
         self.lm = model or lm.load()
         self.params = params or Params()
         self.candidates = candidates.Candidates(self.lexicon, self.lm, self.params.max_candidates)
-        self.decision = decision.DecisionModel.load() if use_decision_model else None
+        self.decision = decision.load_decision_model() if use_decision_model else None
 
     def restore(self, source: str) -> Restoration:
         evidence = DocumentEvidence()
