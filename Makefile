@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench lint clean
+.PHONY: setup demo test bench serve clean
 
 setup: $(STAMP)
 
@@ -23,9 +23,13 @@ demo: setup
 	$(BIN)/unspin restore --format diff examples/spun.txt
 
 test: setup
+	bash scripts/system-deps.sh --browser   # Debian's chromium, for tests/test_web.py
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest -q
+	UNSPIN_REQUIRE_BROWSER=1 $(BIN)/pytest -q
 	$(BIN)/unspin bench --quick
+
+serve: setup
+	$(BIN)/unspin serve
 
 bench: setup
 	$(BIN)/unspin bench --json bench-out/bench.json

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Debian packages unspin reads at run time (WordNet, MyThes) and for the benchmark's
-# technical-prose corpus. Needs root; see README "Without root" otherwise.
+# technical-prose corpus; with --browser also Chromium, for the web page's end-to-end
+# test. Needs root; see README "Without root" otherwise.
 set -euo pipefail
 PKGS="wordnet-base wordnet-sense-index mythes-en-us"
 # Technical-prose corpus for the benchmark (small HTML manuals).
 PKGS="$PKGS debian-reference-en developers-reference debian-faq maint-guide"
+[ "${1:-}" = "--browser" ] && PKGS="chromium"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 [ -z "$missing" ] && exit 0

@@ -1,6 +1,14 @@
+import contextlib
+import socket
+import threading
+import time
+
+import httpx
 import pytest
+import uvicorn
 
 from unspin import Restorer
+from unspin.server import Engine, create_app
 from unspin.spin import Spinner
 
 
@@ -12,3 +20,38 @@ def restorer() -> Restorer:
 @pytest.fixture(scope="session")
 def spinner() -> Spinner:
     return Spinner()
+
+
+@contextlib.contextmanager
+def serving(app, ready_status: int = 200):
+    """Serve ``app`` with uvicorn on a free loopback port; yield its base URL once
+    ``/healthz`` answers ``ready_status``."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(base + "/healthz").status_code == ready_status:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    else:
+        raise RuntimeError("server never became ready")
+    try:
+        yield base
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture(scope="session")
+def live_server(restorer, spinner):
+    """The real app, sharing the session's models; yields its base URL."""
+    with serving(create_app(engine=Engine(restorer, spinner))) as base:
+        yield base

@@ -224,6 +224,13 @@ def cmd_build(args) -> int:
     return 0
 
 
+def cmd_serve(args) -> int:
+    from .server import serve
+
+    serve(args.host, args.port, args.workers, args.max_body)
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="unspin", description="Detect and undo machine-spun text, offline.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -272,6 +279,15 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--split", choices=["dev", "test"], default="test")
     b.add_argument("--json", help="also write the results as JSON to this file")
     b.set_defaults(func=cmd_bench)
+
+    v = sub.add_parser("serve", help="HTTP API and web page (localhost by default)")
+    v.add_argument("--host", default="127.0.0.1", help="address to bind (default: this machine only)")
+    v.add_argument("--port", type=int, default=8000)
+    v.add_argument("--workers", type=int, default=1, help="processes, each with its own models (~0.7 GB)")
+    v.add_argument(
+        "--max-body", type=int, default=1_000_000, metavar="BYTES", help="413 above this (default 1 MB)"
+    )
+    v.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("build", help="(re)build the cached lexicon from the installed thesauri")
     c.add_argument("--force", action="store_true")
