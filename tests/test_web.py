@@ -81,6 +81,9 @@ def test_paste_highlight_accept_restore(browser, live_server, shots):
     page.click("#accept-all")
     restored = httpx.post(live_server + "/api/v1/restore", json={"text": TEXT}, timeout=60).json()["text"]
     assert page.input_value("#restored") == restored
+    with page.expect_download() as download:
+        page.click("#download")
+    assert Path(download.value.path()).read_text(encoding="utf-8") == restored
 
     page.check("input[name=view][value=inline]")
     assert page.locator("#inline del").count() == len(spans)
