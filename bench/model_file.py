@@ -8,9 +8,11 @@ from pathlib import Path
 
 
 def write_logistic(
-    path: Path, features, mean, scale, model, threshold: float, validation: dict, trained_on: str
+    path: Path, features, mean, scale, model, threshold: float, validation: dict, trained_on: str,
+    extra: dict | None = None,
 ) -> None:
-    """Standardisation, coefficients, threshold, and how the model was made (the exact command)."""
+    """Standardisation, coefficients, threshold, and how the model was made (the exact command);
+    ``extra`` holds any tables the model needs besides (e.g. the detector's word likelihoods)."""
     spec = {
         "features": list(features),
         "mean": mean.tolist(),
@@ -21,5 +23,6 @@ def write_logistic(
         "validation": validation,
         "trained_on": trained_on,
         "command": "python " + " ".join(sys.argv),
+        **(extra or {}),
     }
     path.write_text(json.dumps(spec, indent=1) + "\n")

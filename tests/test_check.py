@@ -21,6 +21,37 @@ def test_spun_text_scores_above_its_original():
     assert spun.spans and spun.suspicious_share > clean.suspicious_share
 
 
+def test_flagged_spans_are_the_restoration_and_only_where_judged_spun():
+    spun = (EXAMPLES / "spun.txt").read_text()
+    assert unspin.check(spun).spans == unspin.restore(spun).spans
+    clean = unspin.check((EXAMPLES / "original.txt").read_text())
+    assert clean.verdict == NOT_SPUN and not clean.spans
+
+
+def test_paragraph_tallies_add_up_to_the_document():
+    from unspin.check import Detector
+
+    spun = (EXAMPLES / "spun.txt").read_text()
+    doc, paras, sents = Detector().tallies(spun)
+    for field in ("words", "strong", "llr_10"):
+        total = sum(getattr(t, field) for _, _, t in paras)
+        assert abs(total - getattr(doc, field)) < 1e-6
+        assert abs(sum(getattr(t, field) for _, _, t in sents) - total) < 1e-6
+    assert doc.llr_10 > 0  # spun text is likelier under "spun at 10 %" than under "clean"
+
+
+def test_word_likelihood_ratio_matches_its_definition():
+    import math
+
+    from unspin.check import MIX_RATES, NBINS, WordLikelihood
+
+    lik = WordLikelihood(spun=[float(k) for k in range(NBINS)], kept=[0.1] * NBINS)
+    r = MIX_RATES[1]
+    assert math.isclose(lik.by_rate[1][7], math.log((1 - r) * math.exp(0.1) + r * math.exp(7.0)))
+    assert lik.bin(-math.inf) == 0 and lik.bin(0.0) == 0 and lik.bin(0.5) == 1
+    assert lik.bin(100.0) == NBINS // 2 - 1 and lik.bin(100.0, name_like=True) == NBINS - 1
+
+
 def test_paragraph_and_sentence_units_cover_the_text():
     source = (EXAMPLES / "spun.txt").read_text()
     r = unspin.check(source)

@@ -30,3 +30,14 @@ def test_channel_scores_are_log_probabilities():
 
 def test_unknown_words_have_no_candidates():
     assert originals("qwzxv") == []
+
+
+def test_lm_tells_known_words_from_unknown_ones():
+    from unspin import lm
+
+    model = lm.load()
+    assert model.known("house") and model.known("the")
+    assert not model.known("qwzxvbn")
+    # ...also when the unknown word was first met inside a context
+    model.logp("zzyzxqv", ("the",))
+    assert not model.known("zzyzxqv")

@@ -52,8 +52,9 @@ class Candidates:
     after a few paragraphs nearly every look-up is a hit.
     """
 
-    def __init__(self, lexicon: Lexicon, lm: TrigramLM, limit: int = 8):
-        self.lexicon, self.lm, self.limit = lexicon, lm, limit
+    def __init__(self, lexicon: Lexicon, lm: TrigramLM, limit: int = 8, skip: frozenset[str] = frozenset()):
+        """``skip``: single observed words never looked up (phrases starting with them still are)."""
+        self.lexicon, self.lm, self.limit, self.skip = lexicon, lm, limit, skip
         self.ranked = lru_cache(maxsize=200_000)(self._ranked)
         self.unigram = lru_cache(maxsize=200_000)(self.unigram)
 
@@ -61,8 +62,12 @@ class Candidates:
         return self.lm.score(list(lm_words(phrase)), (), end=False)
 
     def _ranked(self, observed: str) -> tuple[tuple[str, tuple[str, ...], float, int, float], ...]:
+        """Option fields after (start, end), unigram gain included, ready to splat."""
         best = self.lexicon.ranked(observed)[: self.limit]
-        return tuple((c.text, lm_words(c.text), c.channel, c.sources, c.unigram) for c in best)
+        if not best:
+            return ()
+        base = self.unigram(observed)
+        return tuple((c.text, lm_words(c.text), c.channel, c.sources, c.unigram - base) for c in best)
 
     def options(self, chunk: Chunk) -> list[list[Option]]:
         """Candidate edits grouped by start token."""
@@ -70,8 +75,9 @@ class Candidates:
         for i, j, phrase in observed_phrases(chunk):
             if j - i > 1 and phrase not in self.lexicon:  # fast path: most word runs aren't phrases
                 continue
+            if j - i == 1 and phrase in self.skip:
+                continue
             ranked = self.ranked(phrase)
             if ranked:
-                base = self.unigram(phrase)
-                by_start[i] += [Option(i, j, *c[:4], unigram_gain=c[4] - base) for c in ranked]
+                by_start[i] += [Option(i, j, *c) for c in ranked]
         return by_start

@@ -2,7 +2,8 @@
 
 Built on the restoration engine's per-word evidence: for every word, how much
 better its best candidate original fits the context than the word itself
-(the local noisy-channel score). A spinner leaves many words with strong
+(the local noisy-channel score), from a cheap screening pass over the top few
+candidates with no decoding (``Restorer.screen``). A spinner leaves many words with strong
 evidence; honest prose leaves almost none. Each unit (document, paragraph,
 sentence) gets a few rates of such evidence, and a logistic model — trained
 by ``bench/train_detector.py`` on our own spinner's output and clean text
@@ -16,20 +17,31 @@ probability, never a confident guess.
 
 from __future__ import annotations
 
+import bisect
 import math
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
+from typing import NamedTuple
 
 from . import text
 from .decision import LogisticModel
-from .restore import DocumentEvidence, Restorer, WordEvidence, default_restorer
+from .restore import Restorer, default_restorer
 from .results import Span
 
 MODEL_PATH = Path(__file__).parent / "data" / "detector.json"
 TRAINER = "bench/train_detector.py"
 MIN_WORDS = 8  # fewer words than this: no verdict
 MIN_KNOWN = 0.6  # share of words the LM knows, below which the text isn't read as English
-FEATURES = ("strong", "medium", "mean_gain", "edits", "unknown", "log_words", "strong_log_odds")
+FEATURES = (
+    "strong", "medium", "mean_gain", "unknown", "log_words", "strong_log_odds", "llr_5", "llr_10", "llr_30",
+)  # fmt: skip
+# A word's evidence (its best local score, nats) falls in one of these bins:
+# bin k holds EDGES[k-1] < score <= EDGES[k]; bin 0 is "no evidence" (score <= 0).
+SCORE_EDGES = (0.0, 1.0, 2.0, 3.0, 4.0, 6.0, 8.0, 12.0)
+# ...counted apart for capitalised words inside a sentence (names, mostly: a rare name draws
+# evidence, and a spinner seldom swaps one), so the tables hold twice as many bins.
+NBINS = 2 * (len(SCORE_EDGES) + 1)
+MIX_RATES = (0.05, 0.1, 0.3)  # spin rates the likelihood-ratio features assume
 SPUN, NOT_SPUN, UNREADABLE = "spun", "not spun", "not enough English text"
 
 
@@ -66,6 +78,52 @@ class CheckResult:
         }
 
 
+class WordLikelihood:
+    """How word evidence is distributed in spun text against clean text, per score bin.
+
+    ``spun[k]`` is log P(bin k | substituted word) − log P(bin k | word of clean text);
+    ``kept[k]`` the same for the untouched words of spun text (their context changed
+    too). A unit spun at rate r against a clean one then has the log-likelihood ratio
+    Σ over its words of log((1 − r)·exp(kept[k]) + r·exp(spun[k])): a sum, so it adds
+    up over sentences and paragraphs like the counts. Fit by ``bench/train_detector.py``
+    on gold-labelled words of our own spinner's output (dev split).
+
+    Example: with ``spun[7] = 3.0`` and ``kept[7] = 0.2`` a word scoring 7 nats adds
+    log(0.9·e^0.2 + 0.1·e^3.0) ≈ 1.13 to the ratio at r = 0.1.
+    """
+
+    def __init__(self, spun: list[float], kept: list[float]):
+        if len(spun) != NBINS or len(kept) != NBINS:
+            raise ValueError(f"word likelihood tables need {NBINS} bins; rerun {TRAINER}")
+        self.spun, self.kept = spun, kept
+        # Per rate, the log-ratio each bin adds: precomputed, the tally loop only indexes.
+        self.by_rate = [
+            [math.log((1 - r) * math.exp(a) + r * math.exp(b)) for a, b in zip(kept, spun)] for r in MIX_RATES
+        ]
+
+    @staticmethod
+    def bin(score: float, name_like: bool = False) -> int:
+        return bisect.bisect_left(SCORE_EDGES, score) + (NBINS // 2 if name_like else 0)
+
+
+NO_LIKELIHOOD = WordLikelihood([0.0] * NBINS, [0.0] * NBINS)
+
+
+class ScreenedWord(NamedTuple):
+    """A word token's screening evidence (paragraph offsets)."""
+
+    start: int
+    end: int
+    score: float  # best local score of a candidate original; -inf: none, or counted already
+    known: bool  # in the LM's vocabulary
+    ends_sentence: bool
+    name_like: bool  # capitalised inside a sentence
+
+
+def _no_bins() -> list[int]:
+    return [0] * NBINS
+
+
 @dataclass(slots=True)
 class _Tally:
     """Evidence counts over a stretch of text."""
@@ -75,30 +133,41 @@ class _Tally:
     strong: int = 0
     medium: int = 0
     gain: float = 0.0
-    edits: int = 0
+    bins: list[int] = field(default_factory=_no_bins)  # words per evidence bin (SCORE_EDGES)
 
     def add(self, other: _Tally) -> None:
         for f in fields(self):
-            setattr(self, f.name, getattr(self, f.name) + getattr(other, f.name))
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(mine, list):
+                mine[:] = [a + b for a, b in zip(mine, theirs)]
+            else:
+                setattr(self, f.name, mine + theirs)
 
-    def features(self) -> list[float]:
+    def features(self, likelihood: WordLikelihood) -> list[float]:
         n = max(self.words, 1)
         return [
             self.strong / n,
             self.medium / n,
             self.gain / n,
-            self.edits / n,
             1 - self.known / n,
             math.log(n),
             math.log(self.strong + 0.5) - math.log(n - self.strong + 0.5),  # smoothed log-odds
+            # log-likelihood ratios of "spun at 5 / 10 / 30 %" against "clean"
+            *(sum(c * x for c, x in zip(self.bins, table)) for table in likelihood.by_rate),
         ]
 
 
 class Detector:
+    """Judges texts from the engine's cheap screening pass (``Restorer.screen``); only
+    text judged spun is decoded in full, for the flagged spans."""
+
     def __init__(self, restorer: Restorer | None = None, load_model: bool = True):
-        """``load_model=False`` gives a detector that only computes features (for training)."""
+        """``load_model=False`` gives a detector that only tallies evidence (for training)."""
         self.restorer = restorer or default_restorer()
         self.model = LogisticModel.load(MODEL_PATH, FEATURES, TRAINER) if load_model else None
+        self.likelihood = (
+            WordLikelihood(**self.model.spec["word_likelihood"]) if self.model else NO_LIKELIHOOD
+        )
         # Verdict threshold, chosen on out-of-fold dev predictions for few false alarms.
         self.threshold = self.model.threshold if self.model else 0.5
 
@@ -107,51 +176,84 @@ class Detector:
             return None
         if self.model is None:
             raise RuntimeError(f"detector model missing: {MODEL_PATH} (run {TRAINER})")
-        return self.model.probability(tally.features())
+        return self.model.probability(tally.features(self.likelihood))
+
+    def word_evidence(self, para: str) -> list[ScreenedWord]:
+        """The screening pass's evidence per word, counted once per word form: an honest text
+        repeats its topic words ("anarchism", "soul"), and a rare one draws evidence each time."""
+        counted: set[str] = set()
+        out = []
+        sentence_start = True
+        for w in self.restorer.screen(para):
+            score = w.best
+            if score > 0:
+                form = para[w.start : w.end].lower()
+                if form in counted:
+                    score = -math.inf
+                counted.add(form)
+            name_like = not sentence_start and para[w.start].isupper()
+            out.append(ScreenedWord(w.start, w.end, score, w.known, w.ends_sentence, name_like))
+            sentence_start = w.ends_sentence
+        return out
 
     def tallies(self, source: str):
-        """(document tally, paragraph tallies, sentence tallies, restoration spans) of ``source``."""
-        r = self.restorer
-        evidence = DocumentEvidence()
-        doc, paras, sents, spans = _Tally(), [], [], []
-        strong, medium = r.params.evidence_threshold, r.params.evidence_threshold / 2
+        """(document tally, [(start, end, tally)] per paragraph, the same per sentence)."""
+        strong = self.restorer.params.evidence_threshold
+        medium = strong / 2
+        bin_of = WordLikelihood.bin
+        doc, paras, sents = _Tally(), [], []
         for offset, para in text.paragraphs(source):
-            best: list[WordEvidence] = []
-            para_spans = r.paragraph_spans(para, offset, evidence, best)
-            spans += para_spans
-            edited = bytearray(len(para))
-            for s in para_spans:
-                edited[s.start - offset : s.end - offset] = b"\1" * (s.end - s.start)
             p_tally = _Tally()
-            sentence, sent_start = _Tally(), None
-            for start, end, score, known, ends_sentence in best:
+            bins = _no_bins()
+            # Plain locals, not _Tally attributes, per word: this loop runs once per word.
+            words = known = n_strong = n_medium = 0
+            gain = 0.0
+            sent_start = None
+            evidence = self.word_evidence(para)
+            for start, end, score, is_known, ends_sentence, name_like in evidence:
                 sent_start = start if sent_start is None else sent_start
-                t = _Tally(1, int(known), int(score > strong), int(score > medium), max(score, 0.0))
-                t.edits = edited[start]
-                sentence.add(t)
+                words += 1
+                known += is_known
+                bins[bin_of(score, name_like)] += 1
+                if score > 0:
+                    gain += score
+                    n_medium += score > medium
+                    n_strong += score > strong
                 if ends_sentence:
+                    sentence = _Tally(words, known, n_strong, n_medium, gain, bins)
                     sents.append((sent_start + offset, end + offset, sentence))
                     p_tally.add(sentence)
-                    sentence, sent_start = _Tally(), None
-            if sentence.words:
-                sents.append((sent_start + offset, best[-1][1] + offset, sentence))
+                    words = known = n_strong = n_medium = 0
+                    gain = 0.0
+                    sent_start = None
+                    bins = _no_bins()
+            if words:
+                sentence = _Tally(words, known, n_strong, n_medium, gain, bins)
+                sents.append((sent_start + offset, evidence[-1].end + offset, sentence))
                 p_tally.add(sentence)
             if p_tally.words:
-                paras.append((best[0][0] + offset, best[-1][1] + offset, p_tally))
+                paras.append((evidence[0].start + offset, evidence[-1].end + offset, p_tally))
                 doc.add(p_tally)
-        return doc, paras, sents, spans
+        return doc, paras, sents
 
     def check(self, source: str) -> CheckResult:
-        doc, paras, sents, spans = self.tallies(source)
+        doc, paras, sents = self.tallies(source)
         p = self.probability(doc)
         verdict = UNREADABLE if p is None else SPUN if p >= self.threshold else NOT_SPUN
+        paragraphs = [_unit(a, b, t, self.probability(t)) for a, b, t in paras]
+        # Flagged spans: the full restoration, only where something was judged spun
+        # (a spun document, or a spun paragraph in an honest one). Clean text, the
+        # bulk of any screening job, never pays for decoding.
+        judged_spun = verdict == SPUN or any(
+            u.probability is not None and u.probability >= self.threshold for u in paragraphs
+        )
         return CheckResult(
             probability=None if p is None else round(p, 4),
             verdict=verdict,
             suspicious_share=round(doc.strong / doc.words, 4) if doc.words else 0.0,
             words=doc.words,
-            spans=spans if p is not None else [],
-            paragraphs=[_unit(a, b, t, self.probability(t)) for a, b, t in paras],
+            spans=self.restorer.restore(source).spans if judged_spun and p is not None else [],
+            paragraphs=paragraphs,
             sentences=[_unit(a, b, t, self.probability(t)) for a, b, t in sents],
         )
 

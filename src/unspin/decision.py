@@ -133,6 +133,7 @@ class LogisticModel:
             c * m / s for c, m, s in zip(spec["coef"], spec["mean"], spec["scale"])
         )
         self.threshold = spec.get("threshold", 0.5)
+        self.spec = spec  # the whole file, for extra tables a model ships with
 
     def probability(self, features: list[float]) -> float:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features))

@@ -36,14 +36,16 @@ def local_scores(
     params: Params,
     start_hist: tuple[str, ...],
     sentence_end: bool,
+    floor: float | None = None,
 ) -> list[list[tuple[float, Option]]]:
     """Each option's score against keeping the observed words, in the observed context:
-    ``LM gain + prior`` without the edit cost. Best first per start token; options that
-    can't reach any edit cost (below ``floor``) are left out."""
+    ``LM gain + prior`` without the edit cost. Best first per start token; options below
+    ``floor`` are left out (default: those that can't reach any edit cost)."""
     n = len(words)
-    # The lowest local score that can matter: the edit cost at the highest spin rate,
-    # less the prefilter margin.
-    floor = lowest_cost(params) - params.prefilter_margin
+    if floor is None:
+        # The lowest local score that can matter: the edit cost at the highest spin
+        # rate, less the prefilter margin.
+        floor = lowest_cost(params) - params.prefilter_margin
     out: list[list[tuple[float, Option]]] = []
     cached = lm.cache.get
     for i, opts in enumerate(by_start):

@@ -35,6 +35,7 @@ class TrigramLM:
         self._model = NGramModel(Config(), LogMath(), str(path or resources.trigram_lm_path()))
         # A plain dict beats lru_cache here: the hot path is a single get().
         self.cache: dict[tuple[str, ...], float] = {}
+        self.oov: set[str] = set()  # words the model doesn't know, as look-ups find them
         self.queries = 0
 
     def logp(self, word: str, history: tuple[str, ...]) -> float:
@@ -46,13 +47,16 @@ class TrigramLM:
                 self.cache.clear()
             p = self._model.prob(list(key)) * _TO_NATS
             if p < -1000:  # out of vocabulary
+                self.oov.add(word)
                 p = oov_logp(word)
             self.cache[key] = p
         return p
 
     def known(self, word: str) -> bool:
         """Is ``word`` in the LM's vocabulary?"""
-        return self.logp(word, ()) != oov_logp(word)
+        if (word,) not in self.cache:
+            self.logp(word, ())
+        return word not in self.oov
 
     def score(self, words: list[str], history: tuple[str, ...] = ("<s>",), end: bool = True) -> float:
         """Log-probability of a word sequence (for tests and diagnostics)."""

@@ -28,6 +28,9 @@ class Restorer:
         self.lm = model or lm.load()
         self.params = params or Params()
         self.candidates = candidates.Candidates(self.lexicon, self.lm, self.params.max_candidates)
+        self.screen_candidates = candidates.Candidates(
+            self.lexicon, self.lm, self.params.screen_candidates, CLOSED_CLASS
+        )
         self.decision = decision.load_decision_model() if use_decision_model else None
 
     def restore(self, source: str) -> Restoration:
@@ -48,16 +51,14 @@ class Restorer:
         para: str,
         offset: int = 0,
         evidence: DocumentEvidence | None = None,
-        word_evidence: list[WordEvidence] | None = None,
     ) -> list[Span]:
         """Spans for one paragraph; offsets are shifted by ``offset``.
 
         ``evidence`` carries the spin-rate estimate across the paragraphs of one
-        document (streaming callers pass the same object for each paragraph);
-        ``word_evidence``, if given, receives each word's evidence (see ``_prepare``).
+        document (streaming callers pass the same object for each paragraph).
         """
         evidence = evidence if evidence is not None else DocumentEvidence()
-        prepared = self._prepare(para, evidence, word_evidence)
+        prepared = self._prepare(para, evidence)
         rate = evidence.rate(self.params)
         spans: list[Span] = []
         if self.decision is None:  # no trained model: the plain noisy channel
@@ -87,12 +88,26 @@ class Restorer:
                 spans.append(_span(d, p.chunk, para, offset))
         return spans
 
+    def screen(self, para: str) -> list[WordEvidence]:
+        """A cheap pass for ``check``: each word's best local evidence, from only the top
+        ``params.screen_candidates`` candidates and with no decoding. Scores at or below
+        zero (no evidence) aren't computed exactly: they come back as ``-inf``."""
+        word_evidence: list[WordEvidence] = []
+        self._prepare(para, DocumentEvidence(), word_evidence, self.screen_candidates, floor=0.0)
+        return word_evidence
+
     def _prepare(
-        self, para: str, evidence: DocumentEvidence, word_evidence: list[WordEvidence] | None = None
+        self,
+        para: str,
+        evidence: DocumentEvidence,
+        word_evidence: list[WordEvidence] | None = None,
+        cands: candidates.Candidates | None = None,
+        floor: float | None = None,
     ) -> list[_Prepared]:
         """Pass 1: candidates and their local evidence; updates the spin-rate counts.
 
-        With ``word_evidence``, also appends one ``WordEvidence`` per word token (for ``check``).
+        With ``word_evidence``, also appends one ``WordEvidence`` per word token.
+        ``cands`` and ``floor`` narrow the pass (see ``screen``).
         """
         prepared = []
         sentence_start = True
@@ -102,9 +117,11 @@ class Restorer:
             sentence_start = chunk.ends_sentence
             words = [t.lower for t in chunk.tokens]
             evidence.words += len(words)
-            by_start = self.candidates.options(chunk)
+            by_start = (cands or self.candidates).options(chunk)
             scored = (
-                decode.local_scores(words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence)
+                decode.local_scores(
+                    words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence, floor
+                )
                 if any(by_start)
                 else None
             )
@@ -220,6 +237,17 @@ def _cased(tokens: list[text.Token], suggestion: str) -> str:
     if len(tokens) > 1 and all(t.text[:1].isupper() for t in tokens):
         return " ".join(text.match_case(tokens[0].text, w) for w in suggestion.split(" "))
     return text.match_case(tokens[0].text, suggestion)
+
+
+# English closed-class words (articles, pronouns, auxiliaries, common prepositions and
+# conjunctions): the screening pass doesn't look them up as single words. A spinner's
+# substitute is almost never one of these, and they are ~40 % of running text.
+CLOSED_CLASS = frozenset(
+    """a an the this that these those which who whom whose what it its it's he him his she her hers
+    they them their theirs we us our ours you your yours i me my mine is are was were be been being
+    am has have had do does did will would shall should can could may might must not and or but nor
+    of to in on at by for with from into as than if""".split()
+)
 
 
 _DEFAULT: Restorer | None = None

@@ -48,6 +48,9 @@ class Params:
     max_rate: float = 0.5
     source_prior: float = 2.0  # pseudo-counts per thesaurus for the channel adaptation
     max_candidates: int = 10  # per observed word or phrase, by context-free rank
+    # `check` screens every word with only the top few (context scoring is the
+    # cost; the top of the list carries nearly all the strong evidence).
+    screen_candidates: int = 4
     prefilter_margin: float = 3.0  # keep options within this of "keep" in observed context
     max_options: int = 4  # per start token, after the prefilter
     beam: int = 4  # decoder states kept per position

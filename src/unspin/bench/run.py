@@ -241,17 +241,20 @@ def detection_markdown(rows: list[DetectionRow]) -> str:
     return "\n".join(lines)
 
 
-def _timed_restore(warm_up: list[str], timed: list[str]) -> tuple[float, float]:
-    """In a fresh process: (words/s over ``warm_up`` from cold caches, words/s over ``timed`` after it)."""
-    r = Restorer()
+def _timed(task: str, batches: list[list[str]]) -> list[float]:
+    """In a fresh process: words/s (CPU time) of ``task`` ("restore" or "check") over each
+    batch in turn, the first from cold caches, each later one warmed by those before."""
+    from ..check import Detector
+
+    run_one = Restorer().restore if task == "restore" else Detector().check
     rates = []
-    for texts in (warm_up, timed):
+    for texts in batches:
         n = sum(len(text.WORD_RE.findall(t)) for t in texts)
         t0 = time.process_time()
         for t in texts:
-            r.restore(t)
-        rates.append(n / (time.process_time() - t0))
-    return rates[0], rates[1]
+            run_one(t)
+        rates.append(n / (time.process_time() - t0) if n else 0.0)
+    return rates
 
 
 def _timed_spin(texts: list[str]) -> int:
@@ -267,16 +270,21 @@ def speed(words: int, split: str = "test") -> dict:
     spinner = Spinner()
     texts = [spinner.spin(d.text, rate=0.3, seed=k, style="mixed").spun for k, d in enumerate(docs)]
     warm_up, timed = texts[0::2], texts[1::2]
+    clean_warm_up, clean_timed = [d.text for d in docs[0::2]], [d.text for d in docs[1::2]]
     out = subprocess.run(
         [sys.executable, "-c", "import time; t=time.perf_counter(); import unspin; unspin.Restorer(); "
          "print(time.perf_counter()-t)"], capture_output=True, text=True, check=True,
     )  # fmt: skip
     ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no caches carried over
     with ctx.Pool(1) as pool:
-        cold, warm = pool.apply(_timed_restore, (warm_up, timed))
+        cold, warm = pool.apply(_timed, ("restore", [warm_up, timed]))
+    with ctx.Pool(1) as pool:
+        batches = [clean_warm_up + warm_up, clean_timed, timed]
+        _, check_clean, check_spun = pool.apply(_timed, ("check", batches))
     with ctx.Pool(2) as pool:
         t0 = time.perf_counter()
-        pool.starmap(_timed_restore, [(warm_up[0::2] + timed[0::2], []), (warm_up[1::2] + timed[1::2], [])])
+        halves = [[warm_up[k::2] + timed[k::2]] for k in (0, 1)]
+        pool.starmap(_timed, [("restore", h) for h in halves])
         two_procs = sum(len(text.WORD_RE.findall(t)) for t in texts) / (time.perf_counter() - t0)
         t0 = time.perf_counter()
         spin_two = sum(pool.map(_timed_spin, [texts[0::2], texts[1::2]])) / (time.perf_counter() - t0)
@@ -288,6 +296,7 @@ def speed(words: int, split: str = "test") -> dict:
     return {
         "words": n, "startup_s": float(out.stdout), "restore_words_per_s_1core_cold": cold,
         "restore_words_per_s_1core_warm": warm, "restore_words_per_s_2procs": two_procs,
+        "check_words_per_s_1core_clean": check_clean, "check_words_per_s_1core_spun": check_spun,
         "spin_words_per_s_1core": spin_rate, "spin_words_per_s_2procs": spin_two,
         "peak_rss_mb_children": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }  # fmt: skip
@@ -322,6 +331,10 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
             f"{s['restore_words_per_s_1core_warm']:,.0f} words/s |",
             f"| restore, two processes (wall clock, with start-up) | "
             f"{s['restore_words_per_s_2procs']:,.0f} words/s |",
+            f"| check, one core, after {2 * s['words']:,} words: clean text | "
+            f"{s['check_words_per_s_1core_clean']:,.0f} words/s |",
+            f"| check, one core, after {2 * s['words']:,} words: text spun at 30 % (decoded for spans) | "
+            f"{s['check_words_per_s_1core_spun']:,.0f} words/s |",
             f"| spin, one core (tables loaded) | {s['spin_words_per_s_1core']:,.0f} words/s |",
             f"| spin, two processes (wall clock, with loading the tables) | "
             f"{s['spin_words_per_s_2procs']:,.0f} words/s |",
