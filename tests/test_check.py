@@ -29,15 +29,21 @@ def test_flagged_spans_are_the_restoration_and_only_where_judged_spun():
 
 
 def test_paragraph_tallies_add_up_to_the_document():
-    from unspin.check import Detector
+    from unspin.check import FEATURES, Detector
 
+    detector = Detector()
     spun = (EXAMPLES / "spun.txt").read_text()
-    doc, paras, sents = Detector().tallies(spun)
-    for field in ("words", "strong", "llr_10"):
+    doc, paras, sents = detector.tallies(spun)
+    for field in ("words", "strong", "gain"):
         total = sum(getattr(t, field) for _, _, t in paras)
         assert abs(total - getattr(doc, field)) < 1e-6
         assert abs(sum(getattr(t, field) for _, _, t in sents) - total) < 1e-6
-    assert doc.llr_10 > 0  # spun text is likelier under "spun at 10 %" than under "clean"
+    assert doc.bins == [sum(col) for col in zip(*(t.bins for _, _, t in sents))]
+    assert sum(doc.bins) == doc.words
+    llr_10 = doc.features(detector.likelihood)[FEATURES.index("llr_10")]
+    assert llr_10 > 0  # spun text is likelier under "spun at 10 %" than under "clean"
+    clean = detector.tallies((EXAMPLES / "original.txt").read_text())[0]
+    assert clean.features(detector.likelihood)[FEATURES.index("llr_10")] < llr_10
 
 
 def test_word_likelihood_ratio_matches_its_definition():
