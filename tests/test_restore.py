@@ -110,3 +110,24 @@ def test_learned_decision_model_gives_valid_calibrated_spans():
         assert model.threshold <= s.confidence <= 1
         assert spun[s.start : s.end] == s.observed
     assert result.text == apply_spans(spun, result.spans)
+
+
+def test_document_cache_favours_originals_used_elsewhere(restorer):
+    from unspin import Restorer
+    from unspin.scoring import Params, cache_bonus
+
+    p = Params()
+    assert cache_bonus(0, 100, -9.0, p) == 0.0
+    assert 0 < cache_bonus(1, 100, -9.0, p) < cache_bonus(3, 100, -9.0, p) <= p.cache_cap
+    assert cache_bonus(3, 100, -3.0, p) < cache_bonus(3, 100, -9.0, p)  # common words gain little
+
+    spun = "The council will vote on the invoice next week."
+    context = "The bill sets new rules for buses. Critics of the bill want changes. The bill is long.\n\n"
+
+    eager = Restorer(restorer.lexicon, restorer.lm, Params(edit_margin=-2.0))  # edits near the line
+
+    def confidence(source: str) -> float:
+        spans = [s for s in eager.restore(source).spans if s.observed == "invoice"]
+        return spans[0].confidence if spans and spans[0].suggestion == "bill" else 0.0
+
+    assert confidence(context + spun) > confidence(spun)

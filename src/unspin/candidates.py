@@ -24,6 +24,7 @@ class Option(NamedTuple):
     channel: float  # log P(observed | text)
     sources: int
     unigram_gain: float = 0.0  # log P(text) - log P(observed), context-free
+    doc_gain: float = 0.0  # what the document's own words say (scoring.cache_bonus), nats
 
 
 def lm_words(text: str) -> tuple[str, ...]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -93,7 +94,7 @@ class Restorer:
         ``params.screen_candidates`` candidates and with no decoding. Scores at or below
         zero (no evidence) aren't computed exactly: they come back as ``-inf``."""
         word_evidence: list[WordEvidence] = []
-        self._prepare(para, DocumentEvidence(), word_evidence, self.screen_candidates, floor=0.0)
+        self._prepare(para, DocumentEvidence(counts=None), word_evidence, self.screen_candidates, floor=0.0)
         return word_evidence
 
     def _prepare(
@@ -111,6 +112,9 @@ class Restorer:
         """
         prepared = []
         sentence_start = True
+        doc_cache = evidence.counts is not None and self.params.cache_weight > 0
+        if doc_cache:
+            evidence.counts.update(m.group().lower().replace("’", "'") for m in text.WORD_RE.finditer(para))
         for chunk in text.chunks(para):
             start_hist = ("<s>",) if sentence_start else ()
             first_in_sentence = sentence_start
@@ -118,6 +122,8 @@ class Restorer:
             words = [t.lower for t in chunk.tokens]
             evidence.words += len(words)
             by_start = (cands or self.candidates).options(chunk)
+            if doc_cache:
+                by_start = [[self._with_doc_gain(o, words, evidence) for o in opts] for opts in by_start]
             scored = (
                 decode.local_scores(
                     words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence, floor
@@ -141,6 +147,16 @@ class Restorer:
                     evidence.add_strong(opts[0][1].sources)
             prepared.append(_Prepared(chunk, words, start_hist, scored, first_in_sentence))
         return prepared
+
+    def _with_doc_gain(self, o: candidates.Option, words: list[str], evidence: DocumentEvidence):
+        """``o`` with its cache-LM gain over the observed word (single words on both sides)."""
+        if o.end - o.start != 1 or len(o.words) != 1:
+            return o
+        counts, total, unigram = evidence.counts, evidence.counts.total(), self.lm.logp
+        observed, original = words[o.start], o.words[0]
+        gain = scoring.cache_bonus(counts[original], total, unigram(original, ()), self.params)
+        gain -= scoring.cache_bonus(counts[observed] - 1, total, unigram(observed, ()), self.params)
+        return o._replace(doc_gain=gain) if gain else o
 
     def _rows(self, p: _Prepared, rate: float) -> list[decision.Row]:
         capitalised = [t.text[:1].isupper() for t in p.chunk.tokens]
@@ -202,6 +218,8 @@ class DocumentEvidence:
     words: int = 0
     strong: int = 0
     sources: dict[int, float] = field(default_factory=dict)  # strong evidence per thesaurus bit
+    # The document's words so far (lower case), for the cache LM; None turns it off.
+    counts: Counter | None = field(default_factory=Counter)
 
     def add_strong(self, mask: int) -> None:
         self.strong += 1

@@ -22,6 +22,10 @@ thesauri equally, but a given spinner draws on one of them. The strong
 evidence says which; each thesaurus' share of it (with a prior) rescales the
 channel probability of the links it proposes, so WordNet-linked candidates
 gain in text spun with WordNet and lose nothing in clean text.
+
+The LM adapts to the document too: a unigram cache of the document's own
+words (``cache_bonus``) lifts a candidate original that is used elsewhere in
+the document, and an observed word that is.
 """
 
 from __future__ import annotations
@@ -55,12 +59,33 @@ class Params:
     max_options: int = 4  # per start token, after the prefilter
     beam: int = 4  # decoder states kept per position
     right_context: int = 2  # words after an edit whose LM change counts locally
+    # A cache LM over the document's own words (see ``cache_bonus``): how much a word that is
+    # more frequent in this document than in English at large gains, and the most it can gain.
+    cache_weight: float = 0.5  # chosen on dev (nlpaug and own spinner), see BENCHMARKS.md
+    cache_cap: float = 5.0
 
 
 def prior(option: Option, params: Params, costs: dict[int, float] | None) -> float:
     """The non-LM part of an edit's score; ``costs`` by source mask (None: no edit cost)."""
     cost = costs[option.sources] if costs is not None else 0.0
-    return params.channel_weight * option.channel - cost - params.unigram_discount * option.unigram_gain
+    return (
+        params.channel_weight * option.channel
+        - cost
+        - params.unigram_discount * option.unigram_gain
+        + option.doc_gain
+    )
+
+
+def cache_bonus(count: int, total: int, unigram_logp: float, params: Params) -> float:
+    """log(1 + κ · count / (total · P(w))): the gain, in nats, of interpolating a unigram
+    cache of the document's other words into the LM, for a word seen ``count`` times among
+    ``total``. A spinner swaps some occurrences of a word and leaves the rest, so the
+    original is often elsewhere in the document; an honest topic word ("anarchism") recurs
+    too, and the same bonus then speaks for keeping it. Capped at ``cache_cap``."""
+    if count <= 0 or total <= 0:
+        return 0.0
+    ratio = params.cache_weight * count / (total * math.exp(unigram_logp))
+    return min(math.log1p(ratio), params.cache_cap)
 
 
 def spin_rate(strong: int, words: int, params: Params) -> float:
