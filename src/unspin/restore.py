@@ -114,7 +114,9 @@ class Restorer:
         sentence_start = True
         doc_cache = evidence.counts is not None and self.params.cache_weight > 0
         if doc_cache:
-            evidence.counts.update(m.group().lower().replace("’", "'") for m in text.WORD_RE.finditer(para))
+            seen = [m.group().lower().replace("’", "'") for m in text.WORD_RE.finditer(para)]
+            evidence.counts.update(seen)
+            evidence.counted += len(seen)
         for chunk in text.chunks(para):
             start_hist = ("<s>",) if sentence_start else ()
             first_in_sentence = sentence_start
@@ -152,10 +154,14 @@ class Restorer:
         """``o`` with its cache-LM gain over the observed word (single words on both sides)."""
         if o.end - o.start != 1 or len(o.words) != 1:
             return o
-        counts, total, unigram = evidence.counts, evidence.counts.total(), self.lm.logp
-        observed, original = words[o.start], o.words[0]
-        gain = scoring.cache_bonus(counts[original], total, unigram(original, ()), self.params)
-        gain -= scoring.cache_bonus(counts[observed] - 1, total, unigram(observed, ()), self.params)
+        counts = evidence.counts
+        original, observed = o.words[0], words[o.start]
+        n_original, n_observed = counts[original], counts[observed] - 1  # other occurrences
+        if not n_original and not n_observed:  # the common case: nothing to say, no work
+            return o
+        total, unigram, p = evidence.counted, self.lm.logp, self.params
+        gain = scoring.cache_bonus(n_original, total, unigram(original, ()), p)
+        gain -= scoring.cache_bonus(n_observed, total, unigram(observed, ()), p)
         return o._replace(doc_gain=gain) if gain else o
 
     def _rows(self, p: _Prepared, rate: float) -> list[decision.Row]:
@@ -220,6 +226,7 @@ class DocumentEvidence:
     sources: dict[int, float] = field(default_factory=dict)  # strong evidence per thesaurus bit
     # The document's words so far (lower case), for the cache LM; None turns it off.
     counts: Counter | None = field(default_factory=Counter)
+    counted: int = 0  # words in ``counts`` (Counter.total() would re-sum them each time)
 
     def add_strong(self, mask: int) -> None:
         self.strong += 1
