@@ -125,7 +125,7 @@ class Restorer:
             evidence.words += len(words)
             by_start = (cands or self.candidates).options(chunk)
             if doc_cache:
-                by_start = [[self._with_doc_gain(o, words, evidence) for o in opts] for opts in by_start]
+                by_start = self._with_doc_gains(by_start, words, evidence)
             scored = (
                 decode.local_scores(
                     words, by_start, self.lm, self.params, start_hist, chunk.ends_sentence, floor
@@ -150,19 +150,28 @@ class Restorer:
             prepared.append(_Prepared(chunk, words, start_hist, scored, first_in_sentence))
         return prepared
 
-    def _with_doc_gain(self, o: candidates.Option, words: list[str], evidence: DocumentEvidence):
-        """``o`` with its cache-LM gain over the observed word (single words on both sides)."""
-        if o.end - o.start != 1 or len(o.words) != 1:
-            return o
-        counts = evidence.counts
-        original, observed = o.words[0], words[o.start]
-        n_original, n_observed = counts[original], counts[observed] - 1  # other occurrences
-        if not n_original and not n_observed:  # the common case: nothing to say, no work
-            return o
-        total, unigram, p = evidence.counted, self.lm.logp, self.params
-        gain = scoring.cache_bonus(n_original, total, unigram(original, ()), p)
-        gain -= scoring.cache_bonus(n_observed, total, unigram(observed, ()), p)
-        return o._replace(doc_gain=gain) if gain else o
+    def _with_doc_gains(self, by_start: list[list[candidates.Option]], words: list[str], evidence):
+        """Options with their cache-LM gain over the observed word (single words on both sides)."""
+        counts, total, unigram, p = evidence.counts, evidence.counted, self.lm.logp, self.params
+
+        def bonus(word: str, others: int) -> float:
+            return scoring.cache_bonus(others, total, unigram(word, ()), p) if others > 0 else 0.0
+
+        out = []
+        for observed, opts in zip(words, by_start):
+            if not opts:
+                out.append(opts)
+                continue
+            keep = bonus(observed, counts[observed] - 1)  # the same for every option here
+            row = []
+            for o in opts:
+                if o.end - o.start == 1 and len(o.words) == 1:
+                    gain = bonus(o.words[0], counts[o.words[0]]) - keep
+                    if gain:
+                        o = o._replace(doc_gain=gain)
+                row.append(o)
+            out.append(row)
+        return out
 
     def _rows(self, p: _Prepared, rate: float) -> list[decision.Row]:
         capitalised = [t.text[:1].isupper() for t in p.chunk.tokens]
