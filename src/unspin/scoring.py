@@ -54,7 +54,7 @@ class Params:
     max_candidates: int = 10  # per observed word or phrase, by context-free rank
     # `check` screens every word with only the top few (context scoring is the
     # cost; the top of the list carries nearly all the strong evidence).
-    screen_candidates: int = 6
+    screen_candidates: int = 4
     prefilter_margin: float = 3.0  # keep options within this of "keep" in observed context
     max_options: int = 4  # per start token, after the prefilter
     beam: int = 4  # decoder states kept per position
