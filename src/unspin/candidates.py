@@ -64,7 +64,9 @@ class Candidates:
 
     def _ranked(self, observed: str) -> tuple[tuple[str, tuple[str, ...], float, int, float], ...]:
         """Option fields after (start, end), unigram gain included, ready to splat."""
-        best = self.lexicon.ranked(observed)[: self.limit]
+        ranked = self.lexicon.ranked(observed)
+        # The best ``limit`` by context-free rank, and the observed word's own inflections.
+        best = [c for c in ranked if not c.own_form][: self.limit] + [c for c in ranked if c.own_form]
         if not best:
             return ()
         base = self.unigram(observed)

@@ -26,8 +26,12 @@ a second. Format — a NumPy ``.npz`` of flat arrays:
 ``top_ptr, top_cand, top_channel, top_src``
     For every string as an observed form, its ``MAX_RANKED`` best candidate
     originals (inflections resolved) by ``log P(o | c) + log P(c)``, with their
-    channel scores and sources. Computed at build time because doing it per
-    new word type was over half the engine's time on fresh text.
+    channel scores and sources; then, flagged by bit ``OWN_FORM`` in
+    ``top_src``, the observed word's own other inflections that missed that
+    cut (spinners that emit dictionary forms turn "powers" into "power", so
+    "powers" must stay a candidate however many synonyms outrank it).
+    Computed at build time because doing it per new word type was over half
+    the engine's time on fresh text.
 
 Worked example: with ``strings`` = ``buy\\npurchase\\nbought\\npurchased``,
 ``rev_ptr`` = ``[0, 1, 2, 2, 2]``, ``rev_cand`` = ``[1, 0]``: the observed
@@ -57,10 +61,11 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MAX_CANDIDATES = 40
 MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
 SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases"}
+OWN_FORM = 128  # flag in ``top_src``: an own inflection kept past the MAX_RANKED cut
 BASE = "BASE"  # the analysis "this form is the lemma itself"
 # log P(the spinner left a substitute uninflected): a base-form substitute
 # ("purchase") may stand for an inflected original ("bought").
@@ -76,6 +81,7 @@ class Candidate(NamedTuple):
     channel: float  # log P(observed | candidate)
     sources: int  # bit mask over SOURCES
     unigram: float  # log P(text) under the LM, no context
+    own_form: bool = False  # the observed word's own inflection, listed past the MAX_RANKED cut
 
 
 def source_names(mask: int) -> list[str]:
@@ -129,14 +135,15 @@ class Lexicon:
         return out
 
     def ranked(self, observed: str) -> list[Candidate]:
-        """The precomputed short list: the best ``MAX_RANKED`` originals by ``P(o | c) P(c)``."""
+        """The precomputed short list: the best ``MAX_RANKED`` originals by ``P(o | c) P(c)``,
+        then any of the observed word's own inflections that missed the cut."""
         i = self.ids.get(observed)
         if i is None:
             return []
         lo, hi = self.top_ptr[i], self.top_ptr[i + 1]
         ids = self.top_cand[lo:hi].tolist()
         return [
-            Candidate(self.strings[c], ch, src, self.unigram[c])
+            Candidate(self.strings[c], ch, src & ~OWN_FORM, self.unigram[c], bool(src & OWN_FORM))
             for c, ch, src in zip(ids, self.top_channel[lo:hi].tolist(), self.top_src[lo:hi].tolist())
         ]
 
@@ -144,10 +151,13 @@ class Lexicon:
         """Arrays ``top_*`` (CSR, like ``rev_*``) holding ``ranked`` for every string."""
         ptr, cand, channel, src = [0], [], [], []
         for s in self.strings:
-            best = sorted(self._originals(s), key=lambda c: -(c.channel + c.unigram))[:k]
-            cand += [self.ids[c.text] for c in best]
-            channel += [c.channel for c in best]
-            src += [c.sources for c in best]
+            originals = sorted(self._originals(s), key=lambda c: -(c.channel + c.unigram))
+            own = {f for lemma, tag in self.analyses(s) if tag == BASE for f, _t in self._inflections(lemma)}
+            extra = [c for c in originals[k:] if self.ids[c.text] in own]
+            for c in originals[:k] + extra:
+                cand.append(self.ids[c.text])
+                channel.append(c.channel)
+                src.append(c.sources | (OWN_FORM if c in extra else 0))
             ptr.append(len(cand))
         return {
             "top_ptr": np.array(ptr, dtype=np.int64),
