@@ -129,3 +129,22 @@ def test_keyboard_only_flow(browser, live_server):
     page.keyboard.press("a")
     assert "accepted" in (page.locator("#annotated button.span").first.get_attribute("class") or "")
     page.close()
+
+
+def test_clean_text_can_still_be_restored_on_request(browser, live_server):
+    clean = open("examples/original.txt", encoding="utf-8").read()
+    api = httpx.post(live_server + "/api/v1/check", json={"text": clean}, timeout=60).json()
+    assert api["verdict"] == "not spun" and not api["spans"]
+    restored = httpx.post(live_server + "/api/v1/restore", json={"text": clean}, timeout=60).json()
+    page = browser.new_page()
+    page.goto(live_server + "/")
+    page.fill("#input", clean)
+    page.click("#check")
+    page.wait_for_selector("#restore-anyway")
+    assert "Not spun" in page.inner_text("#verdict")
+    page.click("#restore-anyway")
+    page.wait_for_selector("#restore-anyway", state="detached")
+    assert page.locator("#annotated button.span").count() == len(restored["spans"])
+    page.click("#accept-all")
+    assert page.input_value("#restored") == restored["text"]
+    page.close()

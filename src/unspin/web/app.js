@@ -12,6 +12,7 @@ const state = {
   choice: [],     // per span: the chosen replacement, or null (pending) / "" never used
   status: [],     // per span: "pending" | "accepted" | "rejected"
   active: -1,     // span whose card is open
+  restored: false, // spans come from a full restoration (not only where judged spun)
 };
 
 function slice(a, b) { return state.points.slice(a, b).join(""); }
@@ -69,6 +70,7 @@ function show(text, res) {
   state.spans = res.spans;
   state.choice = res.spans.map((s) => s.suggestion);
   state.status = res.spans.map(() => "pending");
+  state.restored = res.verdict === "spun" || res.spans.length > 0;
   closeCard();
   const v = $("verdict");
   v.className = "verdict " + (res.verdict === "spun" ? "spun" : res.verdict === "not spun" ? "not-spun" : "");
@@ -125,8 +127,31 @@ function renderAnnotated() {
   if (!state.spans.length) {
     const p = document.createElement("p");
     p.className = "help";
-    p.textContent = "No suggested restorations.";
+    // check suggests restorations only where it judges the text spun; restore always does.
+    p.textContent = state.restored ? "No suggested restorations." : "Judged not spun, so nothing is flagged. ";
+    if (!state.restored) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.id = "restore-anyway";
+      b.textContent = "Suggest restorations anyway";
+      b.addEventListener("click", restoreAnyway);
+      p.append(b);
+    }
     box.prepend(p);
+  }
+}
+
+async function restoreAnyway() {
+  const text = state.points.join("");
+  try {
+    const res = await post("/api/v1/restore", JSON.stringify({ text }));
+    state.spans = res.spans;
+    state.choice = res.spans.map((s) => s.suggestion);
+    state.status = res.spans.map(() => "pending");
+    state.restored = true;
+    render();
+  } catch (e) {
+    showError(e.message);
   }
 }
 
