@@ -5,7 +5,8 @@
 
 Each client posts paragraphs of the bundled examples (≈ 60–90 words each) to
 the API in a loop, rotating check / restore / spin (or one ``--endpoint``),
-and records each request's latency. It stops by itself after ``--seconds``,
+and records each request's latency after a ``--warmup`` (requests sent during
+it count only if they fail). It stops by itself after ``--seconds`` more,
 waits for the requests in flight, and prints one Markdown table: requests/s,
 words/s, p50/p99 latency and the error count (any non-200 answer or transport
 error is an error). Exit 1 if there were errors.
@@ -65,31 +66,36 @@ def wait_ready(url: str, timeout: float = 180) -> None:
     raise SystemExit(f"server at {url} not ready after {timeout:.0f} s")
 
 
-async def client(i: int, http: httpx.AsyncClient, texts: list[str], endpoints: tuple[str, ...], stop: float,
-                 results: list) -> None:  # fmt: skip
+async def client(i: int, http: httpx.AsyncClient, texts: list[str], endpoints: tuple[str, ...],
+                 count_from: float, stop: float, results: list) -> None:  # fmt: skip
     n = i
     while time.monotonic() < stop:
         endpoint = endpoints[n % len(endpoints)]
         text = texts[n % len(texts)]
         body = {"text": text, "seed": n} if endpoint == "spin" else {"text": text}
+        sent = time.monotonic()
         t0 = time.perf_counter()
         try:
             r = await http.post(f"/api/v1/{endpoint}", json=body)
             ok = r.status_code == 200
         except httpx.HTTPError:
             ok = False
-        results.append((endpoint, time.perf_counter() - t0, ok, len(text.split())))
+        if sent >= count_from or not ok:  # warm-up requests count only if they fail
+            results.append((endpoint, time.perf_counter() - t0, ok, len(text.split())))
         n += 1
 
 
-async def run(url: str, clients: int, seconds: float, endpoints: tuple[str, ...]) -> tuple[list, float]:
+async def run(url: str, clients: int, seconds: float, warmup: float, endpoints: tuple[str, ...]):
+    """(results, seconds counted): requests sent in the first ``warmup`` seconds aren't counted."""
     texts = paragraphs()
     results: list = []
     limits = httpx.Limits(max_connections=clients)
     async with httpx.AsyncClient(base_url=url, timeout=120, limits=limits) as http:
-        start = time.monotonic()
+        start = time.monotonic() + warmup
         stop = start + seconds
-        await asyncio.gather(*(client(i, http, texts, endpoints, stop, results) for i in range(clients)))
+        await asyncio.gather(
+            *(client(i, http, texts, endpoints, start, stop, results) for i in range(clients))
+        )
         return results, time.monotonic() - start
 
 
@@ -98,7 +104,8 @@ def percentile(xs: list[float], q: float) -> float:
 
 
 def report(results: list, elapsed: float, args) -> int:
-    print(f"`bench/load_test.py --clients {args.clients} --seconds {args.seconds:g} --workers {args.workers}`"
+    print(f"`bench/load_test.py --clients {args.clients} --seconds {args.seconds:g} --warmup {args.warmup:g} "
+          f"--workers {args.workers}`"
           f" on {platform.node()} ({os.cpu_count()} CPUs), {time.strftime('%Y-%m-%d')}\n")  # fmt: skip
     print("| endpoint | requests | req/s | words/s | p50 ms | p99 ms | errors |")
     print("|---|---:|---:|---:|---:|---:|---:|")
@@ -118,6 +125,9 @@ def main() -> int:
     ap.add_argument("--url", help="an already running server (loopback only); default: start one")
     ap.add_argument("--clients", type=int, default=50)
     ap.add_argument("--seconds", type=float, default=20)
+    ap.add_argument(
+        "--warmup", type=float, default=3, help="seconds of load before counting (caches fill)"
+    )
     ap.add_argument("--workers", type=int, default=1, help="server processes, when this script starts it")
     ap.add_argument("--endpoint", choices=ENDPOINTS, help="only this endpoint (default: rotate all three)")
     args = ap.parse_args()
@@ -132,7 +142,7 @@ def main() -> int:
     try:
         wait_ready(url)
         endpoints = (args.endpoint,) if args.endpoint else ENDPOINTS
-        results, elapsed = asyncio.run(run(url, args.clients, args.seconds, endpoints))
+        results, elapsed = asyncio.run(run(url, args.clients, args.seconds, args.warmup, endpoints))
     finally:
         if server:
             server.terminate()
