@@ -41,3 +41,12 @@ def test_lm_tells_known_words_from_unknown_ones():
     # ...also when the unknown word was first met inside a context
     model.logp("zzyzxqv", ("the",))
     assert not model.known("zzyzxqv")
+
+
+def test_own_inflections_survive_the_short_list_cut():
+    # "power" has dozens of synonyms that outrank its own forms by P(o | c) P(c); a spinner
+    # that writes dictionary forms turns "powers" into "power", so "powers" must stay.
+    from unspin import Restorer
+
+    ranked = [c[0] for c in Restorer().candidates.ranked("power")]
+    assert "powers" in ranked and len(ranked) > 10
