@@ -69,7 +69,7 @@ class Candidates:
         best = [c for c in ranked if not c.own_form][: self.limit] + [c for c in ranked if c.own_form]
         if not best:
             return ()
-        base = self.unigram(observed)
+        base = self.lexicon.unigram[self.lexicon.ids[observed]]  # stored at build, as self.unigram computes
         return tuple((c.text, lm_words(c.text), c.channel, c.sources, c.unigram - base) for c in best)
 
     def options(self, chunk: Chunk) -> list[list[Option]]:

@@ -14,6 +14,16 @@ from .lm import TrigramLM
 from .results import Alternative, Evidence, Restoration, Span, apply_spans
 from .scoring import Params
 
+# English closed-class words (articles, pronouns, auxiliaries, common prepositions and
+# conjunctions): the screening pass doesn't look them up as single words. A spinner's
+# substitute is almost never one of these, and they are ~40 % of running text.
+CLOSED_CLASS = frozenset(
+    """a an the this that these those which who whom whose what it its it's he him his she her hers
+    they them their theirs we us our ours you your yours i me my mine is are was were be been being
+    am has have had do does did will would shall should can could may might must not and or but nor
+    of to in on at by for with from into as than if""".split()
+)
+
 
 class Restorer:
     """Holds the loaded models; ``restore`` one text or ``pipe`` many."""
@@ -271,17 +281,6 @@ def _cased(tokens: list[text.Token], suggestion: str) -> str:
     if len(tokens) > 1 and all(t.text[:1].isupper() for t in tokens):
         return " ".join(text.match_case(tokens[0].text, w) for w in suggestion.split(" "))
     return text.match_case(tokens[0].text, suggestion)
-
-
-# English closed-class words (articles, pronouns, auxiliaries, common prepositions and
-# conjunctions): the screening pass doesn't look them up as single words. A spinner's
-# substitute is almost never one of these, and they are ~40 % of running text.
-CLOSED_CLASS = frozenset(
-    """a an the this that these those which who whom whose what it its it's he him his she her hers
-    they them their theirs we us our ours you your yours i me my mine is are was were be been being
-    am has have had do does did will would shall should can could may might must not and or but nor
-    of to in on at by for with from into as than if""".split()
-)
 
 
 _DEFAULT: Restorer | None = None
