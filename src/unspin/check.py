@@ -163,7 +163,8 @@ class Detector:
 
     def __init__(self, restorer: Restorer | None = None, load_model: bool = True):
         """``load_model=False`` gives a detector that only tallies evidence (for training)."""
-        self.restorer = restorer or default_restorer()
+        # check needs speed more than the last point of exactness: no neural re-scorer
+        self.restorer = restorer or default_restorer(fast=True)
         self.model = LogisticModel.load(MODEL_PATH, FEATURES, TRAINER) if load_model else None
         self.likelihood = (
             WordLikelihood(**self.model.spec["word_likelihood"]) if self.model else NO_LIKELIHOOD
@@ -317,7 +318,7 @@ def discover_phrases(documents, restorer: Restorer | None = None, keep: int = 5)
     Phrases seen in more documents rank first (a spinner reuses its table),
     then by count and by the restorer's confidence.
     """
-    restorer = restorer or default_restorer()
+    restorer = restorer or default_restorer(fast=True)
     found: dict[tuple[str, str], PhraseFinding] = {}
     seen_in: dict[tuple[str, str], set[str]] = {}
     for name, source in documents:

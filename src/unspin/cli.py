@@ -66,13 +66,13 @@ def _split_paragraphs(blocks: Iterator[str]) -> Iterator[str]:
 
 def cmd_restore(args) -> int:
     from .render import DiffRenderer, JsonRenderer, TextRenderer
-    from .restore import DocumentEvidence, Restorer
+    from .restore import DocumentEvidence, make_restorer
 
     paragraphs = read_paragraphs(args.file, args.encoding)
     first = next(paragraphs, None)  # validates the input before loading models
     if first is None:
         return 0
-    restorer = Restorer()
+    restorer = make_restorer(fast=args.fast or bool(os.environ.get("UNSPIN_FAST")))
     out: TextIO = sys.stdout
     renderer = {"text": TextRenderer, "json": JsonRenderer, "diff": DiffRenderer}[args.format](
         out, color=_color(args)
@@ -227,6 +227,9 @@ def cmd_build(args) -> int:
 def cmd_serve(args) -> int:
     from .server import serve
 
+    if args.fast:  # every worker process inherits it (see restore.default_restorer)
+        os.environ["UNSPIN_FAST"] = "1"
+
     serve(args.host, args.port, args.workers, args.max_body)
     return 0
 
@@ -243,6 +246,10 @@ def parser() -> argparse.ArgumentParser:
     add_input(r)
     r.add_argument("--format", choices=["text", "json", "diff"], default="text")
     r.add_argument("--color", choices=["auto", "always", "never"], default="auto")
+    r.add_argument(
+        "--fast", action="store_true",
+        help="skip the neural re-scorer even when unspin[neural] is installed (~50x faster, less exact)",
+    )  # fmt: skip
     r.set_defaults(func=cmd_restore)
 
     s = sub.add_parser("spin", help="rewrite text the way article spinners do")
@@ -278,6 +285,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--words", type=int, default=0, help="words of clean text per suite")
     b.add_argument("--split", choices=["dev", "test"], default="test")
     b.add_argument("--json", help="also write the results as JSON to this file")
+    b.add_argument("--neural", action="store_true", help="restore with the neural re-scorer (unspin[neural])")
     b.set_defaults(func=cmd_bench)
 
     v = sub.add_parser("serve", help="HTTP API and web page (localhost by default)")
@@ -287,6 +295,7 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument(
         "--max-body", type=int, default=1_000_000, metavar="BYTES", help="413 above this (default 1 MB)"
     )
+    v.add_argument("--fast", action="store_true", help="restore without the neural re-scorer")
     v.set_defaults(func=cmd_serve)
 
     c = sub.add_parser("build", help="(re)build the cached lexicon from the installed thesauri")

@@ -26,6 +26,7 @@ from .candidates import Option
 from .lm import TrigramLM, history_of
 
 MODEL_PATH = Path(__file__).parent / "data" / "decision.json"
+NEURAL_MODEL_PATH = Path(__file__).parent / "data" / "decision_neural.json"
 
 FEATURES = (
     "lm_gain",  # nats the candidate gains over the observed words, observed context
@@ -46,6 +47,12 @@ FEATURES = (
     "capitalised",  # observed word capitalised inside a sentence
     "gain_x_rate",  # lm_gain * estimated rate: evidence counts for more in a spun document
 )
+# With the neural LM (``neural.py``) every row also carries these; that model has its own file.
+NEURAL_FEATURES = (
+    "neural_gain",  # nats the neural LM gains over the observed words, whole-paragraph context
+    "neural_rank",  # rank by neural gain among the candidates at this span start
+    "neural_lead",  # neural gain minus the best of keeping and the other candidates
+)
 
 
 @dataclass(slots=True)
@@ -58,6 +65,7 @@ class Row:
     lm_gain: float
     features: list[float]
     probability: float = 0.0
+    score: float = 0.0  # local score: LM gain + channel + document evidence, before the edit cost
 
 
 def rows_for_chunk(
@@ -113,9 +121,22 @@ def rows_for_chunk(
                         float(capitalised[i]),
                         lm_gain * rate,
                     ],
+                    score=score,
                 )
             )
     return rows
+
+
+def add_neural_features(rows: list[Row], gains: list[float]) -> None:
+    """Append NEURAL_FEATURES to each row, given each row's neural gain."""
+    by_start: dict[int, list[tuple[Row, float]]] = {}
+    for r, g in zip(rows, gains):
+        by_start.setdefault(r.start, []).append((r, g))
+    for group in by_start.values():
+        group.sort(key=lambda rg: -rg[1])
+        for rank, (r, g) in enumerate(group):
+            others = [0.0] + [h for q, h in group if q is not r]  # 0.0: keeping the observed words
+            r.features += [g, float(rank), g - max(others)]
 
 
 class LogisticModel:
@@ -146,8 +167,11 @@ class LogisticModel:
         return cls(json.loads(path.read_text()), features, trainer)
 
 
-def load_decision_model(path: Path = MODEL_PATH) -> LogisticModel | None:
-    return LogisticModel.load(path, FEATURES, "bench/train_decision.py")
+def load_decision_model(neural: bool = False) -> LogisticModel | None:
+    if neural:
+        features = FEATURES + NEURAL_FEATURES
+        return LogisticModel.load(NEURAL_MODEL_PATH, features, "bench/train_decision.py --neural")
+    return LogisticModel.load(MODEL_PATH, FEATURES, "bench/train_decision.py")
 
 
 def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:

@@ -29,6 +29,12 @@ class Decision:
     lm_gain: float  # nats the LM gains over keeping the observed words, in path context
 
 
+def default_floor(params: Params) -> float:
+    """The lowest local score the noisy channel can act on: the edit cost at the highest
+    spin rate, less the prefilter margin."""
+    return lowest_cost(params) - params.prefilter_margin
+
+
 def local_scores(
     words: list[str],
     by_start: list[list[Option]],
@@ -43,9 +49,7 @@ def local_scores(
     ``floor`` are left out (default: those that can't reach any edit cost)."""
     n = len(words)
     if floor is None:
-        # The lowest local score that can matter: the edit cost at the highest spin
-        # rate, less the prefilter margin.
-        floor = lowest_cost(params) - params.prefilter_margin
+        floor = default_floor(params)
     out: list[list[tuple[float, Option]]] = []
     cached = lm.cache.get
     for i, opts in enumerate(by_start):

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import math
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import candidates, decision, decode, lexicon, lm, scoring, text
+from . import candidates, decision, decode, lexicon, lm, neural, scoring, text
 from .lexicon import Lexicon, source_names
 from .lm import TrigramLM
+from .neural import NeuralLM
+from .resources import ResourceError
 from .results import Alternative, Evidence, Restoration, Span, apply_spans
 from .scoring import Params
 
@@ -34,7 +37,10 @@ class Restorer:
         model: TrigramLM | None = None,
         params: Params | None = None,
         use_decision_model: bool = False,
+        neural_lm: NeuralLM | None = None,
     ):
+        """``neural_lm`` (see ``neural.py``) turns on the neural re-scorer and, with it, the
+        decision model trained with its features (``data/decision_neural.json``)."""
         self.lexicon = lex or lexicon.load()
         self.lm = model or lm.load()
         self.params = params or Params()
@@ -42,7 +48,14 @@ class Restorer:
         self.screen_candidates = candidates.Candidates(
             self.lexicon, self.lm, self.params.screen_candidates, CLOSED_CLASS
         )
-        self.decision = decision.load_decision_model() if use_decision_model else None
+        self.neural = neural_lm
+        self.decision = (
+            decision.load_decision_model(neural=True)
+            if neural_lm is not None
+            else decision.load_decision_model()
+            if use_decision_model
+            else None
+        )
 
     def restore(self, source: str) -> Restoration:
         evidence = DocumentEvidence()
@@ -69,9 +82,11 @@ class Restorer:
         document (streaming callers pass the same object for each paragraph).
         """
         evidence = evidence if evidence is not None else DocumentEvidence()
-        prepared = self._prepare(para, evidence)
+        prepared = self._prepare(para, evidence, floor=self._neural_floor())
         rate = evidence.rate(self.params)
         spans: list[Span] = []
+        if self.neural is not None and self.decision is None:
+            raise ResourceError("no decision model for the neural LM: run bench/train_decision.py --neural")
         if self.decision is None:  # no trained model: the plain noisy channel
             costs = scoring.edit_costs(rate, evidence.sources, self.params)
             for p in prepared:
@@ -84,8 +99,7 @@ class Restorer:
                         for d in decode.explain(p.words, edits, by_start, *args)
                     ]
             return spans
-        for p in prepared:
-            rows = self._rows(p, rate)
+        for p, rows in zip(prepared, self._decision_rows(para, prepared, rate)):
             for r in rows:
                 r.probability = self.decision.probability(r.features)
             for row, rivals in decision.choose(rows, self.decision.threshold):
@@ -183,13 +197,39 @@ class Restorer:
             out.append(row)
         return out
 
+    def _decision_rows(self, para: str, prepared: list[_Prepared], rate: float) -> list[list[decision.Row]]:
+        """Each chunk's candidate edits with their features. With the neural LM, only the
+        ambiguous ones (local score above ``params.neural_floor``) stay, and the neural LM
+        scores them all in one call per paragraph."""
+        rows = [self._rows(p, rate) for p in prepared]
+        if self.neural is None:
+            return rows
+        rows = [[r for r in chunk_rows if r.score > self.params.neural_floor] for chunk_rows in rows]
+        edits = []
+        for p, chunk_rows in zip(prepared, rows):
+            toks = p.chunk.tokens
+            for r in chunk_rows:
+                replacement = _cased(toks[r.start : r.end], r.option.text)
+                edits.append(neural.Edit(toks[r.start].start, toks[r.end - 1].end, replacement))
+        gains = iter(self.neural.gains(para, edits))
+        for chunk_rows in rows:
+            decision.add_neural_features(chunk_rows, [next(gains) for _ in chunk_rows])
+        return rows
+
+    def _neural_floor(self) -> float | None:
+        """With the neural LM, candidates down to ``params.neural_floor`` are worth asking about."""
+        if self.neural is None:
+            return None
+        return min(self.params.neural_floor, decode.default_floor(self.params))
+
     def _rows(self, p: _Prepared, rate: float) -> list[decision.Row]:
         capitalised = [t.text[:1].isupper() for t in p.chunk.tokens]
         if p.first_in_sentence:
             capitalised[0] = False
         return decision.rows_for_chunk(
             p.words, capitalised, p.scored, self.lm, self.candidates.unigram, p.start_hist, rate,
-            self.params.channel_weight, self.params.max_options,
+            self.params.channel_weight,
+            self.params.max_options if self.neural is None else self.params.neural_options,
         )  # fmt: skip
 
     def feature_rows(self, source: str) -> list[tuple[int, int, str, list[float]]]:
@@ -201,10 +241,10 @@ class Restorer:
         evidence = DocumentEvidence()
         out = []
         for offset, para in text.paragraphs(source):
-            prepared = self._prepare(para, evidence)
+            prepared = self._prepare(para, evidence, floor=self._neural_floor())
             rate = evidence.rate(self.params)
-            for p in prepared:
-                for r in self._rows(p, rate):
+            for p, rows in zip(prepared, self._decision_rows(para, prepared, rate)):
+                for r in rows:
                     toks = p.chunk.tokens
                     out.append(
                         (
@@ -283,14 +323,23 @@ def _cased(tokens: list[text.Token], suggestion: str) -> str:
     return text.match_case(tokens[0].text, suggestion)
 
 
-_DEFAULT: Restorer | None = None
+_DEFAULTS: dict[bool, Restorer] = {}
 
 
-def default_restorer() -> Restorer:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = Restorer()
-    return _DEFAULT
+def make_restorer(fast: bool = False) -> Restorer:
+    """A restorer with the neural re-scorer when it is installed (``unspin[neural]``) and its
+    decision model ships, unless ``fast``; otherwise the trigram noisy channel alone."""
+    if not fast and neural.available() and decision.NEURAL_MODEL_PATH.exists():
+        return Restorer(neural_lm=NeuralLM.load())
+    return Restorer()
+
+
+def default_restorer(fast: bool = False) -> Restorer:
+    """The shared ``make_restorer(fast)``; ``UNSPIN_FAST=1`` in the environment makes every one fast."""
+    fast = fast or bool(os.environ.get("UNSPIN_FAST"))
+    if fast not in _DEFAULTS:
+        _DEFAULTS[fast] = make_restorer(fast)
+    return _DEFAULTS[fast]
 
 
 def restore(source: str) -> Restoration:

@@ -63,6 +63,10 @@ class Params:
     # more frequent in this document than in English at large gains, and the most it can gain.
     cache_weight: float = 0.5  # chosen on dev (nlpaug and own spinner), see BENCHMARKS.md
     cache_cap: float = 5.0
+    # The neural re-scorer (``neural.py``) is asked only about candidates whose local score
+    # (trigram gain + channel + document evidence) is above this: its cost is per candidate.
+    neural_floor: float = -2.0
+    neural_options: int = 4  # per start token
 
 
 def prior(option: Option, params: Params, costs: dict[int, float] | None) -> float:

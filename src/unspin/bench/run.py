@@ -24,7 +24,7 @@ import time
 from dataclasses import dataclass
 
 from .. import text
-from ..restore import Restorer
+from ..restore import Restorer, make_restorer
 from ..spin import STYLES, Spinner
 from . import corpora
 from .metrics import Counts, score
@@ -100,10 +100,13 @@ def _nlpaug(rate: float, seed: int):
 
 
 def run(
-    suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print
+    suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print,
+    neural: bool = False,
 ) -> list[Row]:
     docs = select_documents(split, words)
-    restorer = Restorer()
+    restorer = make_restorer(fast=not neural)
+    if neural and restorer.neural is None:
+        raise BenchError("--neural needs the neural extra: pip install -e '.[neural]'")
     candidates = restorer.candidates.ranked
     rows: list[Row] = []
     if "clean" in suites:
@@ -353,7 +356,7 @@ def main(args) -> int:
         rates = [0.3]
     try:
         rows = run([s for s in suites if s not in ("speed", "detection")], rates, words, args.split, styles,
-                   log=lambda *a: print(*a, file=sys.stderr))  # fmt: skip
+                   log=lambda *a: print(*a, file=sys.stderr), neural=args.neural)  # fmt: skip
         detection = []
         if "detection" in suites:
             det_rates = [r for r in rates if r <= 0.3] or rates

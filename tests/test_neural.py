@@ -1,0 +1,160 @@
+"""The neural re-scorer: its cached, batched scoring must equal plain full-text scoring.
+
+Runs on a tiny randomly initialised Gemma 3 (torch + transformers, from the dev extra) with a
+byte-level BPE tokenizer trained here, so it needs no model download; the real Gemma 3 270M
+is tested too where ``unspin[neural]`` is installed.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+torch = pytest.importorskip("torch")
+transformers = pytest.importorskip("transformers")
+
+from unspin import neural  # noqa: E402
+from unspin.neural import Edit, NeuralLM  # noqa: E402
+
+CORPUS = [
+    "The bill passed the Senate on Tuesday, and the White House said it would sign it.",
+    "Researchers found that the model performed better than earlier approaches on the benchmark.",
+    "The president was fired from his job in the spring; the invoice was handed over.",
+] * 20
+
+
+@pytest.fixture(scope="module")
+def tiny() -> NeuralLM:
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig, PreTrainedTokenizerFast
+
+    tk = Tokenizer(models.BPE())
+    tk.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tk.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=600, special_tokens=["<pad>", "<bos>", "<eos>"],
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+    )  # fmt: skip
+    tk.train_from_iterator(CORPUS, trainer)
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=tk, bos_token="<bos>", eos_token="<eos>", pad_token="<pad>"
+    )
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(
+        vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=1, head_dim=16, initializer_range=0.5,
+        layer_types=["sliding_attention", "full_attention"], sliding_window=512,
+        max_position_embeddings=2048, pad_token_id=0, bos_token_id=1, eos_token_id=2,
+    )  # fmt: skip
+    return NeuralLM(Gemma3ForCausalLM(config).eval(), tok)
+
+
+def text_logp(lm: NeuralLM, text: str) -> float:
+    """log P(text) by one plain forward pass: the definition the cached scoring must match."""
+    ids = [lm.tokenizer.bos_token_id, *lm.tokenizer(text, add_special_tokens=False)["input_ids"]]
+    with torch.inference_mode():
+        logits = lm.model(input_ids=torch.tensor([ids])).logits[0, :-1].float()
+    return float(logits.log_softmax(-1).gather(1, torch.tensor(ids[1:])[:, None]).sum())
+
+
+def naive_gain(lm: NeuralLM, text: str, e: Edit) -> float:
+    stop = neural._right_end(text, e.end, lm.right_words)
+    return text_logp(lm, text[: e.start] + e.replacement + text[e.end : stop]) - text_logp(lm, text[:stop])
+
+
+def edits_for(text: str, pairs: list[tuple[str, str]]) -> list[Edit]:
+    out = []
+    for word, replacement in pairs:
+        start = text.index(word)
+        out.append(Edit(start, start + len(word), replacement))
+    return out
+
+
+SPUN = "The invoice handed the Senate on Tuesday. Then the Pale Home said the president was blazed."
+
+
+def test_gains_equal_plain_scoring_of_the_two_texts(tiny):
+    edits = edits_for(
+        SPUN,
+        [("invoice", "bill"), ("handed", "passed"), ("Pale Home", "White House"), ("blazed", "fired"),
+         ("The", "A"), ("Senate", "Senate")],
+    )  # fmt: skip
+    gains = tiny.gains(SPUN, edits)
+    for e, g in zip(edits, gains):
+        assert g == pytest.approx(naive_gain(tiny, SPUN, e), abs=2e-3), e
+    assert gains[-1] == pytest.approx(0.0, abs=1e-4)  # replacing a word by itself changes nothing
+
+
+def test_the_right_context_counts(tiny):
+    near = NeuralLM(tiny.model, tiny.tokenizer, right_words=0)
+    far = NeuralLM(tiny.model, tiny.tokenizer, right_words=4)
+    e = edits_for(SPUN, [("handed", "passed")])
+    assert near.gains(SPUN, e)[0] == pytest.approx(naive_gain(near, SPUN, e[0]), abs=2e-3)
+    assert far.gains(SPUN, e)[0] == pytest.approx(naive_gain(far, SPUN, e[0]), abs=2e-3)
+    assert near.gains(SPUN, e)[0] != pytest.approx(far.gains(SPUN, e)[0], abs=1e-3)
+
+
+def test_long_text_is_scored_in_sentence_segments(tiny):
+    long = " ".join([SPUN] * 30)  # ~2,900 characters: several segments
+    assert len(long) > 2 * neural.MAX_SEGMENT_CHARS
+    last = long.rindex("blazed")
+    edits = [Edit(4, 11, "bill"), Edit(last, last + 6, "fired")]
+    gains = tiny.gains(long, edits)
+    seg_start, seg_end = next((a, b) for a, b in neural._segments(long) if a <= last < b)
+    assert seg_start > 0
+    segment = long[seg_start:seg_end]
+    shifted = Edit(last - seg_start, last - seg_start + 6, "fired")
+    assert gains[1] == pytest.approx(naive_gain(tiny, segment, shifted), abs=2e-3)
+    assert gains[0] == pytest.approx(tiny.gains(SPUN, [edits[0]])[0], abs=2e-3)
+
+
+def test_segments_cover_the_text_without_gaps():
+    text = ("A sentence of some length here. " * 200) + "x" * 3000 + " tail"
+    segs = neural._segments(text)
+    assert segs[0][0] == 0 and segs[-1][1] == len(text)
+    assert all(a < b for a, b in segs)
+    assert all(b == c for (_, b), (c, _) in zip(segs, segs[1:]))
+    assert all(b - a <= neural.MAX_SEGMENT_CHARS for a, b in segs)
+
+
+def test_a_partial_normaliser_matches_where_it_covers_and_stays_a_probability(tiny):
+    V = len(tiny.tokenizer)
+    everything = NeuralLM(tiny.model, tiny.tokenizer, vocab=list(range(V)))
+    edits = edits_for(SPUN, [("invoice", "bill"), ("blazed", "fired")])
+    assert everything.gains(SPUN, edits) == pytest.approx(tiny.gains(SPUN, edits), abs=1e-4)
+    half = NeuralLM(tiny.model, tiny.tokenizer, vocab=list(range(0, V, 2)))
+    state = torch.zeros((V, tiny.model.config.hidden_size))
+    logp = half._logp(state[:V], torch.arange(V))
+    assert torch.isfinite(logp).all() and (logp <= 1e-6).all()
+
+
+def test_restorer_with_the_neural_lm_keeps_text_outside_its_spans(tiny, restorer):
+    from unspin.decision import NEURAL_MODEL_PATH
+    from unspin.restore import Restorer
+
+    if not NEURAL_MODEL_PATH.exists():
+        pytest.fail("the neural decision model should ship in src/unspin/data/")
+    r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny)
+    source = SPUN + "\n\nThe firm commenced trading and acquired a small rival. Émigré café, 東京.\n"
+    result = r.restore(source)
+    last = 0
+    for s in result.spans:
+        assert last <= s.start < s.end <= len(source)
+        assert source[s.start : s.end] == s.observed
+        last = s.end
+    rebuilt, pos = [], 0
+    for s in result.spans:
+        rebuilt += [source[pos : s.start], s.suggestion]
+        pos = s.end
+    assert "".join(rebuilt) + source[pos:] == result.text
+
+
+@pytest.mark.skipif(not neural.available(), reason="unspin[neural] is not installed")
+def test_gemma_prefers_the_original_words():
+    lm = NeuralLM.load()
+    edits = edits_for(SPUN, [("invoice", "bill"), ("handed", "passed"), ("blazed", "fired")])
+    assert all(g > 0 for g in lm.gains(SPUN, edits))
+    honest = "The bill passed the Senate on Tuesday."
+    assert lm.gains(honest, edits_for(honest, [("bill", "invoice")]))[0] < 0
+    assert not math.isnan(lm.gains(honest, [Edit(0, 3, "A")])[0])
