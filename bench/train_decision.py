@@ -88,6 +88,20 @@ def evaluate(samples, probs, threshold):
     return exact / max(gold_n, 1), false / max(untouched, 1)
 
 
+def reliability_table(p: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[list[float]]:
+    """Calibration on validation: per predicted-probability bin, the candidate edits in it, their
+    mean predicted probability and the share that really restore the original. Printed, and kept."""
+    rows = []
+    print("| predicted | edits | mean predicted | share correct |\n|---|---:|---:|---:|")
+    for k in range(bins):
+        lo, hi = k / bins, (k + 1) / bins
+        inside = (p >= lo) & ((p < hi) if k < bins - 1 else (p <= hi))
+        if inside.any():
+            rows.append([lo, hi, int(inside.sum()), float(p[inside].mean()), float(correct[inside].mean())])
+            print(f"| {lo:.1f}–{hi:.1f} | {rows[-1][2]:,} | {rows[-1][3]:.3f} | {rows[-1][4]:.3f} |")
+    return rows
+
+
 def main() -> int:
     from sklearn.linear_model import LogisticRegression
 
@@ -118,6 +132,10 @@ def main() -> int:
         model.predict_proba((np.array([r[3] for r in s[3]]) - mean) / scale)[:, 1] if s[3] else []
         for s in val
     ]
+    reliability = reliability_table(
+        np.concatenate([p for p in probs if len(p)]),
+        np.array([(a, b, c.lower()) in s[2] for s in val for a, b, c, _ in s[3]]),
+    )
     best = None
     for threshold in np.linspace(0.05, 0.95, 37):
         recall, fe = evaluate(val, probs, threshold)
@@ -129,7 +147,8 @@ def main() -> int:
         return 1
     write_logistic(
         out, features, mean, scale, model, best[0],
-        {"exact": best[1], "false_edit_rate": best[2], "max_false_edits": args.max_false_edits},
+        {"exact": best[1], "false_edit_rate": best[2], "max_false_edits": args.max_false_edits,
+         "reliability": reliability},
         f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
         f"{args.words} words per setting" + (", neural re-scorer" if args.neural else ""),
     )  # fmt: skip
