@@ -156,10 +156,9 @@ class NeuralLM:
         with torch.inference_mode():
             out = self.model.model(input_ids=torch.tensor([base], device=self.device), use_cache=True)
             hidden = out.last_hidden_state[0]
-            base_logp = self._logp(hidden[:-1], torch.tensor(base[1:], device=self.device))
-            # rows: (prefix length in base tokens, token ids) for each side that needs a forward step
-            rows: list[tuple[int, list[int]]] = []
-            sides: list[tuple[float | int, float | int]] = []  # per edit: keep, alt (a score, or a row index)
+            base_logp = self._logp(hidden[:-1], torch.tensor(base[1:], device=self.device)).tolist()
+            # Each edit's two texts after its prefix: (prefix length in base tokens, keep, alt).
+            texts: list[tuple[int, str, str]] = []
             for e in edits:
                 # The prefix: base tokens wholly before the edit and the space before it (a
                 # tokenizer attaches that space to the next word, so it goes with the edit).
@@ -169,16 +168,22 @@ class NeuralLM:
                     k += 1
                 stop = _right_end(segment, e.end, self.right_words)
                 head = segment[ends[k - 1] : e.start]
-                keep_ids = tok(head + segment[e.start : stop], add_special_tokens=False)["input_ids"]
-                alt_ids = tok(head + e.replacement + segment[e.end : stop], add_special_tokens=False)[
-                    "input_ids"
-                ]
+                right = segment[e.end : stop]
+                texts.append((k, head + segment[e.start : e.end] + right, head + e.replacement + right))
+            # One tokenizer call for all of them (its per-call overhead dominates short strings).
+            unique = list(dict.fromkeys(t for _, keep, alt in texts for t in (keep, alt)))
+            ids = dict(zip(unique, tok(unique, add_special_tokens=False)["input_ids"] if unique else []))
+            # rows: (prefix length, token ids) for each side that needs a forward step
+            rows: list[tuple[int, list[int]]] = []
+            sides: list[tuple[float | int, float | int]] = []  # per edit: keep, alt (a score, or a row index)
+            for k, keep_text, alt_text in texts:
+                keep_ids = ids[keep_text]
                 if base[k : k + len(keep_ids)] == keep_ids:  # the usual case: read it off the base pass
-                    keep: float | int = float(base_logp[k - 1 : k - 1 + len(keep_ids)].sum())
+                    keep: float | int = float(sum(base_logp[k - 1 : k - 1 + len(keep_ids)]))
                 else:
                     rows.append((k, keep_ids))
                     keep = len(rows) - 1
-                rows.append((k, alt_ids))
+                rows.append((k, ids[alt_text]))
                 sides.append((keep, len(rows) - 1))
             row_scores = self._row_scores(hidden, out.cache, len(base), rows)
         return [
