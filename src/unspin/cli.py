@@ -72,7 +72,7 @@ def cmd_restore(args) -> int:
     first = next(paragraphs, None)  # validates the input before loading models
     if first is None:
         return 0
-    restorer = make_restorer(fast=args.fast or bool(os.environ.get("UNSPIN_FAST")))
+    restorer = make_restorer(fast=args.fast)
     out: TextIO = sys.stdout
     renderer = {"text": TextRenderer, "json": JsonRenderer, "diff": DiffRenderer}[args.format](
         out, color=_color(args)

@@ -109,12 +109,13 @@ class NeuralLM:
         self._torch = torch
         self._out = model.get_output_embeddings().weight  # (vocabulary, hidden)
         self._cap = getattr(model.config, "final_logit_softcapping", None)
-        self._vocab = None if vocab is None else torch.tensor(vocab, device=self.device)
-        self._vocab_out = self._out if vocab is None else self._out[self._vocab].contiguous()
         self._in_vocab = torch.ones(self._out.shape[0], dtype=torch.bool, device=self.device)
+        self._vocab_out = self._out
         if vocab is not None:
+            ids = torch.tensor(vocab, device=self.device)
+            self._vocab_out = self._out[ids].contiguous()
             self._in_vocab[:] = False
-            self._in_vocab[self._vocab] = True
+            self._in_vocab[ids] = True
 
     @classmethod
     def load(cls, path: str | Path | None = None, right_words: int = 2) -> NeuralLM:

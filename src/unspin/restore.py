@@ -328,15 +328,17 @@ _DEFAULTS: dict[bool, Restorer] = {}
 
 def make_restorer(fast: bool = False) -> Restorer:
     """A restorer with the neural re-scorer when it is installed (``unspin[neural]``) and its
-    decision model ships, unless ``fast``; otherwise the trigram noisy channel alone."""
+    decision model ships, unless ``fast`` or ``UNSPIN_FAST=1`` in the environment; otherwise
+    the trigram noisy channel alone."""
+    fast = fast or bool(os.environ.get("UNSPIN_FAST"))
     if not fast and neural.available() and decision.NEURAL_MODEL_PATH.exists():
         return Restorer(neural_lm=NeuralLM.load())
     return Restorer()
 
 
 def default_restorer(fast: bool = False) -> Restorer:
-    """The shared ``make_restorer(fast)``; ``UNSPIN_FAST=1`` in the environment makes every one fast."""
-    fast = fast or bool(os.environ.get("UNSPIN_FAST"))
+    """The shared ``make_restorer(fast)``."""
+    fast = fast or bool(os.environ.get("UNSPIN_FAST"))  # the key: one restorer per kind
     if fast not in _DEFAULTS:
         _DEFAULTS[fast] = make_restorer(fast)
     return _DEFAULTS[fast]
