@@ -50,3 +50,20 @@ def test_own_inflections_survive_the_short_list_cut():
 
     ranked = [c[0] for c in Restorer().candidates.ranked("power")]
     assert "powers" in ranked and len(ranked) > 10
+
+
+def test_each_thesaurus_keeps_its_best_links_on_the_short_list():
+    # Moby's many loose synonyms of "control" ("see", "will", "time") outrank WordNet's
+    # "command" by P(o | c) P(c); a spinner drawing on WordNet needs it all the same. The
+    # trigram engine's list leaves such originals out (it can't tell them apart); the
+    # neural re-scorer's list keeps them.
+    from unspin import lm
+    from unspin.candidates import Candidates
+
+    lex, model = lexicon.load(), lm.load()
+    full = [c[0] for c in Candidates(lex, model, 10, source_best=True).ranked("control")]
+    short = [c[0] for c in Candidates(lex, model, 10, source_best=False).ranked("control")]
+    assert "command" in full and "command" not in short
+    assert set(short) < set(full)
+    # ...and a big thesaurus can't crowd another's exact link out of the lexicon itself.
+    assert "petroleum" in originals("oil")

@@ -53,9 +53,14 @@ class Candidates:
     after a few paragraphs nearly every look-up is a hit.
     """
 
-    def __init__(self, lexicon: Lexicon, lm: TrigramLM, limit: int = 8, skip: frozenset[str] = frozenset()):
-        """``skip``: single observed words never looked up (phrases starting with them still are)."""
+    def __init__(
+        self, lexicon: Lexicon, lm: TrigramLM, limit: int = 8, skip: frozenset[str] = frozenset(),
+        source_best: bool = True,
+    ):  # fmt: skip
+        """``skip``: single observed words never looked up (phrases starting with them still are).
+        ``source_best``: also each thesaurus' best past ``limit`` (see ``lexicon.PER_SOURCE``)."""
         self.lexicon, self.lm, self.limit, self.skip = lexicon, lm, limit, skip
+        self.source_best = source_best
         self.ranked = lru_cache(maxsize=200_000)(self._ranked)
         self.unigram = lru_cache(maxsize=200_000)(self.unigram)
 
@@ -65,8 +70,10 @@ class Candidates:
     def _ranked(self, observed: str) -> tuple[tuple[str, tuple[str, ...], float, int, float], ...]:
         """Option fields after (start, end), unigram gain included, ready to splat."""
         ranked = self.lexicon.ranked(observed)
-        # The best ``limit`` by context-free rank, and the observed word's own inflections.
-        best = [c for c in ranked if not c.own_form][: self.limit] + [c for c in ranked if c.own_form]
+        # The best ``limit`` by context-free rank, then each thesaurus' best and the observed
+        # word's own inflections that the lexicon kept past its own cut.
+        best = [c for c in ranked if not (c.own_form or c.source_best)][: self.limit]
+        best += [c for c in ranked if c.own_form or (c.source_best and self.source_best)]
         if not best:
             return ()
         base = self.lexicon.unigram[self.lexicon.ids[observed]]  # stored at build, as self.unigram computes

@@ -29,7 +29,9 @@ a second. Format — a NumPy ``.npz`` of flat arrays:
     channel scores and sources; then, flagged by bit ``OWN_FORM`` in
     ``top_src``, the observed word's own other inflections that missed that
     cut (spinners that emit dictionary forms turn "powers" into "power", so
-    "powers" must stay a candidate however many synonyms outrank it).
+    "powers" must stay a candidate however many synonyms outrank it); before
+    them, flagged by bit ``SOURCE_BEST``, each thesaurus' ``PER_SOURCE`` best
+    originals that missed the cut.
     Computed at build time because doing it per new word type was over half
     the engine's time on fresh text.
 
@@ -61,11 +63,17 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 MAX_CANDIDATES = 40
 MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
+# ...and past both cuts, each thesaurus' own best few for the observed word. A spinner draws on
+# one thesaurus, but the cuts rank by all of them at once, so a big one (Moby lists hundreds of
+# loose synonyms per word) would crowd out a small one's exact links (WordNet's "petroleum" for
+# "oil").
+PER_SOURCE = 10
 SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases"}
 OWN_FORM = 128  # flag in ``top_src``: an own inflection kept past the MAX_RANKED cut
+SOURCE_BEST = 64  # flag in ``top_src``: one of a thesaurus' PER_SOURCE best, kept past the cut
 BASE = "BASE"  # the analysis "this form is the lemma itself"
 # log P(the spinner left a substitute uninflected): a base-form substitute
 # ("purchase") may stand for an inflected original ("bought").
@@ -82,6 +90,7 @@ class Candidate(NamedTuple):
     sources: int  # bit mask over SOURCES
     unigram: float  # log P(text) under the LM, no context
     own_form: bool = False  # the observed word's own inflection, listed past the MAX_RANKED cut
+    source_best: bool = False  # one thesaurus' best, listed past the MAX_RANKED cut
 
 
 def source_names(mask: int) -> list[str]:
@@ -136,14 +145,17 @@ class Lexicon:
 
     def ranked(self, observed: str) -> list[Candidate]:
         """The precomputed short list: the best ``MAX_RANKED`` originals by ``P(o | c) P(c)``,
-        then any of the observed word's own inflections that missed the cut."""
+        then each thesaurus' best few and the observed word's own inflections that missed the cut."""
         i = self.ids.get(observed)
         if i is None:
             return []
         lo, hi = self.top_ptr[i], self.top_ptr[i + 1]
         ids = self.top_cand[lo:hi].tolist()
         return [
-            Candidate(self.strings[c], ch, src & ~OWN_FORM, self.unigram[c], bool(src & OWN_FORM))
+            Candidate(
+                self.strings[c], ch, src & ~(OWN_FORM | SOURCE_BEST), self.unigram[c],
+                bool(src & OWN_FORM), bool(src & SOURCE_BEST),
+            )  # fmt: skip
             for c, ch, src in zip(ids, self.top_channel[lo:hi].tolist(), self.top_src[lo:hi].tolist())
         ]
 
@@ -153,11 +165,17 @@ class Lexicon:
         for s in self.strings:
             originals = sorted(self._originals(s), key=lambda c: -(c.channel + c.unigram))
             own = {f for lemma, tag in self.analyses(s) if tag == BASE for f, _t in self._inflections(lemma)}
-            extra = [c for c in originals[k:] if self.ids[c.text] in own]
-            for c in originals[:k] + extra:
-                cand.append(self.ids[c.text])
-                channel.append(c.channel)
-                src.append(c.sources | (OWN_FORM if c in extra else 0))
+            rest = originals[k:]
+            # (the observed word's own forms are listed anyway: they don't take a thesaurus' place)
+            linked = [c for c in originals if self.ids[c.text] not in own]
+            best_of = {c.text for bit in SOURCES for c in [c for c in linked if c.sources & bit][:PER_SOURCE]}
+            source_best = [c for c in rest if c.text in best_of]
+            own_forms = [c for c in rest if self.ids[c.text] in own and c.text not in best_of]
+            for flag, group in ((0, originals[:k]), (SOURCE_BEST, source_best), (OWN_FORM, own_forms)):
+                for c in group:
+                    cand.append(self.ids[c.text])
+                    channel.append(c.channel)
+                    src.append(c.sources | flag)
             ptr.append(len(cand))
         return {
             "top_ptr": np.array(ptr, dtype=np.int64),
@@ -254,6 +272,15 @@ def _inflection_table(strings: list[str], wordnet_pos: dict[str, set[str]]):
     return rows
 
 
+def _best_per_observed(obs: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the ``k`` highest-scoring entries per value of ``obs``."""
+    order = np.lexsort((-score, obs))
+    starts = np.searchsorted(obs[order], obs[order], side="left")
+    mask = np.zeros(len(obs), dtype=bool)
+    mask[order[(np.arange(len(obs)) - starts) < k]] = True
+    return mask
+
+
 def _csr(keys: np.ndarray, n: int, *columns: np.ndarray):
     order = np.argsort(keys, kind="stable")
     ptr = np.zeros(n + 1, dtype=np.int64)
@@ -300,15 +327,15 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     obs, cand = uniq // n, uniq % n
     log(f"{len(uniq):,} synonym links ({time.time() - t0:.1f}s)")
 
-    # Keep the MAX_CANDIDATES best candidates per observed word by P(o|c) P(c).
+    # Keep the MAX_CANDIDATES best candidates per observed word by P(o|c) P(c), and each
+    # thesaurus' PER_SOURCE best by its own P_s(o|c) P(c) (see PER_SOURCE).
     strings = list(intern)
-    freq = np.array([max(word_frequency(s, "en"), 1e-9) for s in strings])
+    log_freq = np.log(np.array([max(word_frequency(s, "en"), 1e-9) for s in strings]))
     logp = np.log(prob)
-    posterior = logp + np.log(freq[cand])
-    order = np.lexsort((-posterior, obs))
-    obs, cand, logp, src = obs[order], cand[order], logp[order], src[order]
-    starts = np.searchsorted(obs, obs, side="left")
-    keep = (np.arange(len(obs)) - starts) < MAX_CANDIDATES
+    keep = _best_per_observed(obs, logp + log_freq[cand], MAX_CANDIDATES)
+    for key, p in zip(key_parts, prob_parts):
+        best = key[_best_per_observed(key // n, np.log(p) + log_freq[key % n], PER_SOURCE)]
+        keep |= np.isin(uniq, best)
     obs, cand, logp, src = obs[keep], cand[keep], logp[keep], src[keep]
     log(f"{len(obs):,} links kept after pruning ({time.time() - t0:.1f}s)")
 
