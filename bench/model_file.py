@@ -7,6 +7,17 @@ import sys
 from pathlib import Path
 
 
+def _reproducing(argv: list[str]) -> list[str]:
+    """The command line less ``--samples FILE``: a local cache of the features, not an input."""
+    out, skip = [], False
+    for arg in argv:
+        if skip or arg == "--samples" or arg.startswith("--samples="):
+            skip = arg == "--samples"
+            continue
+        out.append(arg)
+    return out
+
+
 def write_logistic(
     path: Path, features, mean, scale, model, threshold: float, validation: dict, trained_on: str,
     extra: dict | None = None,
@@ -22,7 +33,7 @@ def write_logistic(
         "threshold": threshold,
         "validation": validation,
         "trained_on": trained_on,
-        "command": "python " + " ".join(sys.argv),
+        "command": "python " + " ".join(_reproducing(sys.argv)),
         **(extra or {}),
     }
     path.write_text(json.dumps(spec, indent=1) + "\n")

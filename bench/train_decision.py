@@ -45,7 +45,7 @@ def collect(words: int, neural: bool):
     if neural:
         from unspin.neural import NeuralLM
 
-        restorer = Restorer(neural_lm=NeuralLM.load())
+        restorer = Restorer(neural_lm=NeuralLM.load(), use_decision_model=False)
     else:
         restorer = Restorer(use_decision_model=False)
     spinner = Spinner()

@@ -4,6 +4,8 @@
 # test. Needs root; see README "Without root" otherwise.
 set -euo pipefail
 PKGS="wordnet-base wordnet-sense-index mythes-en-us"
+# German-English dictionaries: the bilingual pivot (paraphrases through translation).
+PKGS="$PKGS dict-de-en dict-freedict-deu-eng dict-freedict-eng-deu"
 # Technical-prose corpus for the benchmark (small HTML manuals).
 PKGS="$PKGS debian-reference-en developers-reference debian-faq maint-guide"
 [ "${1:-}" = "--browser" ] && PKGS="chromium"

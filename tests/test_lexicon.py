@@ -1,3 +1,5 @@
+import pytest
+
 from unspin import lexicon
 
 
@@ -25,7 +27,7 @@ def test_multiword_on_both_sides():
 def test_channel_scores_are_log_probabilities():
     for c in lexicon.load().originals("fountain"):
         assert c.channel <= 0
-        assert c.sources and set(lexicon.source_names(c.sources)) <= {"wordnet", "moby", "mythes"}
+        assert c.sources and set(lexicon.source_names(c.sources)) <= {"wordnet", "moby", "mythes", "pivot"}
 
 
 def test_unknown_words_have_no_candidates():
@@ -67,3 +69,59 @@ def test_each_thesaurus_keeps_its_best_links_on_the_short_list():
     assert set(short) < set(full)
     # ...and a big thesaurus can't crowd another's exact link out of the lexicon itself.
     assert "petroleum" in originals("oil")
+
+
+def _write_dictd(directory, name, entries):
+    """A dictd dictionary as Debian ships it: ``name.index`` (base-64 offsets) + ``name.dict.dz``."""
+    import gzip
+
+    digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+    def b64(n):
+        out = ""
+        while True:
+            out = digits[n % 64] + out
+            n //= 64
+            if not n:
+                return out
+
+    data, index = b"", []
+    for head, body in entries:
+        raw = body.encode()
+        index.append(f"{head.lower()}\t{b64(len(data))}\t{b64(len(raw))}\n")
+        data += raw
+    (directory / f"{name}.index").write_text("".join(sorted(index)))
+    with gzip.open(directory / f"{name}.dict.dz", "wb") as f:
+        f.write(data)
+
+
+def test_bilingual_pivot_needs_two_agreeing_translations(tmp_path):
+    from unspin.thesaurus import pivot_pairs
+
+    _write_dictd(tmp_path, "german-english", [
+        ("beginnen", "beginnen\n {v}\n   to begin; to start; to commence\n"),
+        ("anfangen", "anfangen\n {v}\n   to begin; to start (sth.)\n"),
+        ("Bank", "Bank\n {f} [fin.]\n   bank; bench\n"),
+    ])  # fmt: skip
+    _write_dictd(tmp_path, "freedict-eng-deu", [
+        ("commence", "commence /kəˈmɛns/\nbeginnen <v>, starten <v>\n"),
+        ("kick off", "kick off /kɪk ɒf/\nstarten <v> [fig.]\n"),
+        ("start", "start /stɑːt/\nstarten <v>\n"),
+    ])  # fmt: skip
+    pairs = {(a, b): n for a, b, n in pivot_pairs(tmp_path)}
+    assert pairs[("begin", "start")] == 2  # beginnen and anfangen agree; "(sth.)" and "to" dropped
+    assert pairs[("commence", "start")] == 2  # a FreeDict entry read the other way round
+    assert ("bank", "bench") not in pairs  # one German word alone doesn't make a paraphrase
+    assert ("kick off", "start") not in pairs
+    assert pivot_pairs(tmp_path / "missing") is not None and list(pivot_pairs(tmp_path / "missing")) == []
+
+
+def test_pivot_links_reach_the_lexicon():
+    # From Debian's dict-de-en: "right now" and "at the moment" translate the same German phrases.
+    from unspin import resources
+
+    directory = resources.dictd_dir()
+    if directory is None or not (directory / "german-english.index").exists():
+        pytest.skip("dict-de-en not installed (optional; scripts/system-deps.sh installs it)")
+    assert "at the moment" in originals("right now")
+    assert "pivot" in lexicon.source_names(lexicon.PIVOT)

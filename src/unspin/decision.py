@@ -34,6 +34,7 @@ FEATURES = (
     "wordnet",  # the thesauri that link the two
     "moby",
     "mythes",
+    "pivot",  # linked only by the bilingual pivot (a back-off source, see lexicon)
     "sources",  # how many of them
     "unigram_observed",  # log P(observed) per word, no context
     "unigram_candidate",
@@ -108,6 +109,7 @@ def rows_for_chunk(
                         float(bool(src & 1)),
                         float(bool(src & 2)),
                         float(bool(src & 4)),
+                        float(bool(src & 16)),
                         float(bin(src).count("1")),
                         uni_obs / n_obs,
                         (uni_obs + opt.unigram_gain) / len(opt.words),

@@ -43,7 +43,10 @@ are buy's inflections tagged VBD: "bought" (id 2).
 
 Channel model: a spinner replacing ``c`` picks one of ``c``'s synonyms
 uniformly in one thesaurus, so ``P(o | c) = sum over thesauri s of
-w_s / fanout_s(c)``, with equal weights ``w_s``. To keep the file small and
+w_s / fanout_s(c)``, with equal weights ``w_s``. The bilingual pivot's links
+are weighted instead by how many German phrases agree on them
+(``w_s · agree(c, o) / sum over o' of agree(c, o')``), and count only for
+pairs that no thesaurus links (a back-off, not a fifth vote). To keep the file small and
 look-ups fast we store for each ``o`` only the ``MAX_CANDIDATES`` candidates
 with the highest ``P(o | c) P(c)`` (``P(c)`` from wordfreq): the context model
 decides among those.
@@ -63,7 +66,7 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 MAX_CANDIDATES = 40
 MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
 # ...and past both cuts, each thesaurus' own best few for the observed word. A spinner draws on
@@ -71,9 +74,14 @@ MAX_RANKED = 12  # short list per observed form that the context model scores (s
 # loose synonyms per word) would crowd out a small one's exact links (WordNet's "petroleum" for
 # "oil").
 PER_SOURCE = 10
-SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases"}
+SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases", 16: "pivot"}  # bit → thesaurus
 OWN_FORM = 128  # flag in ``top_src``: an own inflection kept past the MAX_RANKED cut
 SOURCE_BEST = 64  # flag in ``top_src``: one of a thesaurus' PER_SOURCE best, kept past the cut
+# Links only the bilingual pivot proposes don't compete in the two cuts, only as its PER_SOURCE
+# best: on our benchmark spinners (none paraphrases through translation) letting them compete
+# took places from better links and cost the trigram engine 0.5-1 point of exactness (dev).
+PIVOT = 16
+SECOND_TIER = PIVOT
 BASE = "BASE"  # the analysis "this form is the lemma itself"
 # log P(the spinner left a substitute uninflected): a base-form substitute
 # ("purchase") may stand for an inflected original ("bought").
@@ -165,13 +173,14 @@ class Lexicon:
         for s in self.strings:
             originals = sorted(self._originals(s), key=lambda c: -(c.channel + c.unigram))
             own = {f for lemma, tag in self.analyses(s) if tag == BASE for f, _t in self._inflections(lemma)}
-            rest = originals[k:]
+            top = [c for c in originals if c.sources != SECOND_TIER][:k]
+            rest = [c for c in originals if c not in top]
             # (the observed word's own forms are listed anyway: they don't take a thesaurus' place)
             linked = [c for c in originals if self.ids[c.text] not in own]
             best_of = {c.text for bit in SOURCES for c in [c for c in linked if c.sources & bit][:PER_SOURCE]}
             source_best = [c for c in rest if c.text in best_of]
             own_forms = [c for c in rest if self.ids[c.text] in own and c.text not in best_of]
-            for flag, group in ((0, originals[:k]), (SOURCE_BEST, source_best), (OWN_FORM, own_forms)):
+            for flag, group in ((0, top), (SOURCE_BEST, source_best), (OWN_FORM, own_forms)):
                 for c in group:
                     cand.append(self.ids[c.text])
                     channel.append(c.channel)
@@ -191,10 +200,13 @@ class Lexicon:
         def add(text_id: int, channel: float, src: int) -> None:
             text = self.strings[text_id]
             old = best.get(text)
-            if text != observed and (old is None or channel > old.channel):
-                best[text] = Candidate(
-                    text, channel, src | (old.sources if old else 0), self.unigram[text_id]
-                )
+            if text == observed:
+                return
+            if old is None or channel > old.channel:
+                sources = src | (old.sources if old else 0)
+                best[text] = Candidate(text, channel, sources, self.unigram[text_id])
+            elif src & ~old.sources:  # a weaker link still says which thesauri know the pair
+                best[text] = old._replace(sources=old.sources | src)
 
         for lemma, tag in self.analyses(observed):
             if tag == BASE:
@@ -240,11 +252,20 @@ class _Interner(dict):
         return n
 
 
-def _pair_array(pairs, intern: _Interner) -> np.ndarray:
+def _pair_array(pairs, intern: _Interner) -> tuple[np.ndarray, np.ndarray]:
+    """Unique undirected links as an (n, 2) array of string ids, and each link's weight (1)."""
     flat = np.fromiter((intern[w] for pair in pairs for w in pair), dtype=np.int64)
     pairs = flat.reshape(-1, 2)
-    both = np.concatenate([pairs, pairs[:, ::-1]])  # links are undirected
-    return np.unique(both, axis=0)
+    both = np.unique(np.concatenate([pairs, pairs[:, ::-1]]), axis=0)  # links are undirected
+    return both, np.ones(len(both))
+
+
+def _weighted_pair_array(triples, intern: _Interner) -> tuple[np.ndarray, np.ndarray]:
+    """The same for (a, b, weight) links that are already unique."""
+    triples = list(triples)
+    pairs = np.array([(intern[a], intern[b]) for a, b, _w in triples], dtype=np.int64).reshape(-1, 2)
+    weights = np.array([w for _a, _b, w in triples], dtype=np.float64)
+    return np.concatenate([pairs, pairs[:, ::-1]]), np.concatenate([weights, weights])
 
 
 def _inflection_table(strings: list[str], wordnet_pos: dict[str, set[str]]):
@@ -307,16 +328,25 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     if resources.mythes_path() is not None:
         sources.append((4, _pair_array(thesaurus.mythes_pairs(), intern)))
     sources.append((8, _pair_array(thesaurus.phrase_pairs(), intern)))
+    if resources.dictd_dir() is not None:
+        sources.append((PIVOT, _weighted_pair_array(thesaurus.pivot_pairs(), intern)))
     log(f"thesauri read: {len(intern):,} strings ({time.time() - t0:.1f}s)")
 
-    # Channel model P(o | c): each source weighs a link by 1 / fan-out of c.
+    # Channel model P(o | c): each source weighs a link by its share of c's links' weight
+    # (1 / fan-out of c where every link weighs 1). The pivot is a back-off: it speaks only
+    # for pairs no thesaurus links, and takes no share from the thesauri (see SECOND_TIER).
     n = len(intern)
+    thesauri = sum(bit != PIVOT for bit, _ in sources)
     key_parts, prob_parts, src_parts = [], [], []
-    for bit, pairs in sources:
+    for bit, (pairs, weights) in sources:
         c, o = pairs[:, 0], pairs[:, 1]
-        fanout = np.bincount(c, minlength=n)
-        key_parts.append(o * n + c)
-        prob_parts.append(1.0 / len(sources) / fanout[c])
+        total = np.bincount(c, weights=weights, minlength=n)
+        key, p = o * n + c, weights / thesauri / total[c]
+        if bit == PIVOT:
+            new = ~np.isin(key, np.concatenate(key_parts))
+            key, p, c = key[new], p[new], c[new]
+        key_parts.append(key)
+        prob_parts.append(p)
         src_parts.append(np.full(len(c), bit, dtype=np.uint8))
     keys = np.concatenate(key_parts)
     uniq, inverse = np.unique(keys, return_inverse=True)
@@ -332,7 +362,8 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     strings = list(intern)
     log_freq = np.log(np.array([max(word_frequency(s, "en"), 1e-9) for s in strings]))
     logp = np.log(prob)
-    keep = _best_per_observed(obs, logp + log_freq[cand], MAX_CANDIDATES)
+    posterior = np.where(src == SECOND_TIER, -np.inf, logp + log_freq[cand])
+    keep = _best_per_observed(obs, posterior, MAX_CANDIDATES)
     for key, p in zip(key_parts, prob_parts):
         best = key[_best_per_observed(key // n, np.log(p) + log_freq[key % n], PER_SOURCE)]
         keep |= np.isin(uniq, best)

@@ -52,5 +52,12 @@ def mythes_path() -> Path | None:
     return path if path.exists() else None
 
 
+def dictd_dir() -> Path | None:
+    """Debian's dictd dictionaries (``dict-de-en``, ``dict-freedict-*``): the bilingual
+    pivot's source; optional. ``UNSPIN_DICTD_DIR`` overrides."""
+    path = Path(os.environ.get("UNSPIN_DICTD_DIR", "/usr/share/dictd"))
+    return path if path.is_dir() else None
+
+
 def trigram_lm_path() -> Path:
     return _package_dir("pocketsphinx") / "model" / "en-us" / "en-us.lm.bin"

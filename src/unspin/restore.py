@@ -36,11 +36,13 @@ class Restorer:
         lex: Lexicon | None = None,
         model: TrigramLM | None = None,
         params: Params | None = None,
-        use_decision_model: bool = False,
+        use_decision_model: bool | None = None,
         neural_lm: NeuralLM | None = None,
     ):
         """``neural_lm`` (see ``neural.py``) turns on the neural re-scorer and, with it, the
-        decision model trained with its features (``data/decision_neural.json``)."""
+        decision model trained with its features (``data/decision_neural.json``).
+        ``use_decision_model`` defaults to "with the neural re-scorer"; False leaves it out even
+        then (``bench/train_decision.py`` only needs the features, to train it)."""
         self.lexicon = lex or lexicon.load()
         self.lm = model or lm.load()
         self.params = params or Params()
@@ -54,12 +56,10 @@ class Restorer:
             self.lexicon, self.lm, self.params.screen_candidates, CLOSED_CLASS, source_best=False
         )
         self.neural = neural_lm
+        if use_decision_model is None:
+            use_decision_model = neural_lm is not None
         self.decision = (
-            decision.load_decision_model(neural=True)
-            if neural_lm is not None
-            else decision.load_decision_model()
-            if use_decision_model
-            else None
+            decision.load_decision_model(neural=neural_lm is not None) if use_decision_model else None
         )
 
     def restore(self, source: str) -> Restoration:
@@ -294,7 +294,7 @@ class DocumentEvidence:
 
     def add_strong(self, mask: int) -> None:
         self.strong += 1
-        bits = [b for b in lexicon.SOURCES if mask & b]
+        bits = [b for b in scoring.SOURCE_BITS if mask & b]  # the thesauri the channel adapts to
         for b in bits:
             self.sources[b] = self.sources.get(b, 0.0) + 1 / len(bits)
 

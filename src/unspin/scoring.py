@@ -34,8 +34,12 @@ import math
 from dataclasses import dataclass
 
 from .candidates import Option
-from .lexicon import SOURCES as SOURCE_BITS
+from .lexicon import PIVOT, SOURCES
 from .lm import TrigramLM, extend
+
+# The thesauri whose share of the evidence adapts the channel. The pivot is a back-off that
+# only speaks where no thesaurus links a pair (see lexicon): its links keep the plain cost.
+SOURCE_BITS = tuple(b for b in SOURCES if b != PIVOT)
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,7 @@ def edit_costs(rate: float, source_counts: dict[int, float], params: Params) -> 
     A link proposed by the thesauri in ``mask`` gets its channel probability
     scaled by ``S * max(w_s for s in mask)``, where ``w_s`` is thesaurus s's
     smoothed share of the document's strong evidence (1/S each with no evidence).
+    Links only the pivot proposes keep the unadapted cost.
     """
     bits = list(SOURCE_BITS)
     total = sum(source_counts.get(b, 0.0) for b in bits)
@@ -118,8 +123,8 @@ def edit_costs(rate: float, source_counts: dict[int, float], params: Params) -> 
     }
     base = edit_cost(rate, params)
     costs = {}
-    for mask in range(1, 2 ** len(bits)):
-        best = max(weight[b] for b in bits if mask & b)
+    for mask in range(1, 2 * max(SOURCES)):
+        best = max((weight[b] for b in bits if mask & b), default=1 / len(bits))
         costs[mask] = base - params.channel_weight * math.log(len(bits) * best)
     return costs
 

@@ -3,12 +3,17 @@
 All entries are lower-cased and multiword entries use spaces ("look into").
 Links are read as undirected: a spinner may have used either side as the
 replacement, and the channel model weighs each link by the fan-out of the
-original word (see ``lexicon``).
+original word (see ``lexicon``). One source isn't a thesaurus: ``pivot_pairs``
+finds paraphrases in Debian's German-English dictionaries, weighted by how
+many German phrases agree on them.
 """
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -122,3 +127,100 @@ def mythes_pairs(path: Path | None = None) -> Iterator[tuple[str, str]]:
                     syn = _norm(_ANNOTATION.sub("", syn))
                     if syn and syn != head:
                         yield head, syn
+
+
+# --------------------------------------------------------------------------- bilingual pivot
+#
+# Two English phrases that translate the same German phrase are likely paraphrases (how PPDB
+# was built). Debian's German-English dictionaries give the translations; a pair counts the
+# German phrases that agree on it, and one German phrase is too thin to trust ("Bank": bank,
+# bench), so only pairs with PIVOT_MIN_AGREEMENT or more are kept.
+
+PIVOT_DICTIONARIES = {  # dictd name → which side its headwords are on
+    "german-english": "de", "english-german": "en",  # dict-de-en (Ding, TU Chemnitz)
+    "freedict-deu-eng": "de", "freedict-eng-deu": "en",  # dict-freedict-*
+}  # fmt: skip
+PIVOT_MIN_AGREEMENT = 2
+PIVOT_MAX_FANOUT = 20  # a German phrase with more English translations is too polysemous to pivot on
+_DICTD_DIGITS = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}  # noqa: E501
+_BRACKETED = re.compile(r"\([^()]*\)|\[[^\]]*\]|\{[^}]*\}|<[^>]*>|/[^/]*/")
+_PLACEHOLDER = re.compile(r"\b(sb|sth|jdn|jdm|jds|etw)\b\.?('s)?")
+_ENGLISH_PHRASE = re.compile(r"^[a-z][a-z' -]*$")
+
+
+def _dictd_number(digits: str) -> int:
+    """dictd's index numbers: base 64, most significant digit first ("Bt" → 1 · 64 + 45 = 109)."""
+    n = 0
+    for c in digits:
+        n = n * 64 + _DICTD_DIGITS[c]
+    return n
+
+
+def dictd_entries(directory: Path, name: str) -> Iterator[list[str]]:
+    """The lines of each entry of dictd dictionary ``name`` (``name.index`` + ``name.dict.dz``).
+
+    The index has one line per headword, ``head<TAB>offset<TAB>length`` with numbers in
+    dictd's base 64; several headwords may share an entry, which is read once.
+    """
+    with gzip.open(directory / f"{name}.dict.dz") as f:  # dictzip is plain gzip to a reader
+        data = f.read()
+    seen = set()
+    with open(directory / f"{name}.index", encoding="utf-8", errors="replace") as f:
+        for line in f:
+            head, offset, length = line.rstrip("\n").split("\t")[:3]
+            if head.startswith("00database") or head.startswith("00-database") or offset in seen:
+                continue
+            seen.add(offset)
+            start = _dictd_number(offset)
+            yield data[start : start + _dictd_number(length)].decode("utf-8", "replace").split("\n")
+
+
+def _clean_phrase(phrase: str) -> str:
+    """Drop glosses, labels and placeholders: "(to sb./sth.) aversion [coll.]" → "aversion"."""
+    phrase = _PLACEHOLDER.sub(" ", _BRACKETED.sub(" ", phrase))
+    return " ".join(phrase.replace("/", " ").split()).strip(" .,;:!?").lower()
+
+
+def _translations(lines: list[str], freedict: bool) -> tuple[str, list[str]]:
+    """(headword, translations) of one entry. Ding: head, a grammar line, then the
+    translations after three spaces, ";"-separated. FreeDict: "head /IPA/ <pos>", then
+    the translations on the next line, ","-separated."""
+    if freedict:
+        return lines[0], (lines[1].split(",") if len(lines) > 1 else [])
+    body = [line for line in lines[1:] if line.startswith("   ")]
+    return lines[0], (body[-1].split(";") if body else [])
+
+
+def _english(phrase: str) -> str | None:
+    phrase = _clean_phrase(phrase)
+    phrase = phrase[3:] if phrase.startswith("to ") else phrase  # infinitive marker
+    if _ENGLISH_PHRASE.match(phrase) and len(phrase.split()) <= 4:
+        return phrase
+    return None
+
+
+def pivot_pairs(directory: Path | None = None) -> Iterator[tuple[str, str, int]]:
+    """(english, english, agreeing German phrases) for paraphrases found by pivoting."""
+    directory = directory or resources.dictd_dir()
+    if directory is None:
+        return
+    english_of: dict[str, set[str]] = defaultdict(set)
+    for name, side in PIVOT_DICTIONARIES.items():
+        if not (directory / f"{name}.index").exists():
+            continue
+        for lines in dictd_entries(directory, name):
+            head, translations = _translations(lines, name.startswith("freedict"))
+            for t in translations:
+                german, english = (head, t) if side == "de" else (t, head)
+                german, english = _clean_phrase(german), _english(english)
+                if german and english:
+                    english_of[german].add(english)
+    agreement: Counter[tuple[str, str]] = Counter()
+    for phrases in english_of.values():
+        if len(phrases) <= PIVOT_MAX_FANOUT:
+            agreement.update(itertools.combinations(sorted(phrases), 2))
+    for (a, b), n in agreement.items():
+        # "car" / "car hire firms": a German compound's parts, not paraphrases
+        words_a, words_b = set(a.split()), set(b.split())
+        if n >= PIVOT_MIN_AGREEMENT and not (words_a <= words_b or words_b <= words_a):
+            yield a, b, n
