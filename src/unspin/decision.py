@@ -31,6 +31,7 @@ NEURAL_MODEL_PATH = Path(__file__).parent / "data" / "decision_neural.json"
 FEATURES = (
     "lm_gain",  # nats the candidate gains over the observed words, observed context
     "channel",  # log P(observed | candidate)
+    "adaptation",  # nats the document's thesaurus evidence adds to that (scoring.channel_adaptation)
     "wordnet",  # the thesauri that link the two
     "moby",
     "mythes",
@@ -79,8 +80,11 @@ def rows_for_chunk(
     rate: float,
     channel_weight: float,
     per_start: int,
+    adaptation: dict[int, float] | None = None,
 ) -> list[Row]:
-    """Feature rows for the ``per_start`` best candidates at each start token."""
+    """Feature rows for the ``per_start`` best candidates at each start token, ranked by their
+    local score with the channel adapted to the document (``adaptation`` by source mask)."""
+    adapt = adaptation or {}
     rate = min(max(rate, 1e-4), 0.5)
     rate_logit = math.log(rate / (1 - rate))
     rows: list[Row] = []
@@ -90,12 +94,17 @@ def rows_for_chunk(
         hist = history_of([*start_hist, *words[max(0, i - 2) : i]])
         fit = lm.logp(words[i], hist) - lm.logp(words[i], ())
         oov = float(not lm.known(words[i]))
+        if adapt:
+            opts = sorted(
+                ((s + channel_weight * adapt.get(o.sources, 0.0), o) for s, o in opts), key=lambda t: -t[0]
+            )
         top = opts[:per_start]
         for rank, (score, opt) in enumerate(top):
             nxt = top[rank + 1][0] if rank + 1 < len(top) else score - 10.0
             n_obs = opt.end - i
             uni_obs = unigram(" ".join(words[i : opt.end]))
-            lm_gain = score - channel_weight * opt.channel
+            adapted = channel_weight * adapt.get(opt.sources, 0.0)
+            lm_gain = score - adapted - channel_weight * opt.channel
             src = opt.sources
             rows.append(
                 Row(
@@ -106,6 +115,7 @@ def rows_for_chunk(
                     [
                         lm_gain,
                         opt.channel,
+                        adapted,
                         float(bool(src & 1)),
                         float(bool(src & 2)),
                         float(bool(src & 4)),

@@ -104,7 +104,7 @@ class Restorer:
                         for d in decode.explain(p.words, edits, by_start, *args)
                     ]
             return spans
-        for p, rows in zip(prepared, self._decision_rows(para, prepared, rate)):
+        for p, rows in zip(prepared, self._decision_rows(para, prepared, evidence)):
             for r in rows:
                 r.probability = self.decision.probability(r.features)
             for row, rivals in decision.choose(rows, self.decision.threshold):
@@ -202,11 +202,15 @@ class Restorer:
             out.append(row)
         return out
 
-    def _decision_rows(self, para: str, prepared: list[_Prepared], rate: float) -> list[list[decision.Row]]:
+    def _decision_rows(
+        self, para: str, prepared: list[_Prepared], evidence: DocumentEvidence
+    ) -> list[list[decision.Row]]:
         """Each chunk's candidate edits with their features. With the neural LM, only the
         ambiguous ones (local score above ``params.neural_floor``) stay, and the neural LM
         scores them all in one call per paragraph."""
-        rows = [self._rows(p, rate) for p in prepared]
+        rate = evidence.rate(self.params)
+        adaptation = scoring.channel_adaptation(evidence.sources, self.params)
+        rows = [self._rows(p, rate, adaptation) for p in prepared]
         if self.neural is None:
             return rows
         rows = [[r for r in chunk_rows if r.score > self.params.neural_floor] for chunk_rows in rows]
@@ -227,14 +231,14 @@ class Restorer:
             return None
         return min(self.params.neural_floor, decode.default_floor(self.params))
 
-    def _rows(self, p: _Prepared, rate: float) -> list[decision.Row]:
+    def _rows(self, p: _Prepared, rate: float, adaptation: dict[int, float]) -> list[decision.Row]:
         capitalised = [t.text[:1].isupper() for t in p.chunk.tokens]
         if p.first_in_sentence:
             capitalised[0] = False
         return decision.rows_for_chunk(
             p.words, capitalised, p.scored, self.lm, self.candidates.unigram, p.start_hist, rate,
             self.params.channel_weight,
-            self.params.max_options if self.neural is None else self.params.neural_options,
+            self.params.max_options if self.neural is None else self.params.neural_options, adaptation,
         )  # fmt: skip
 
     def feature_rows(self, source: str) -> list[tuple[int, int, str, list[float]]]:
@@ -247,8 +251,7 @@ class Restorer:
         out = []
         for offset, para in text.paragraphs(source):
             prepared = self._prepare(para, evidence, floor=self._neural_floor())
-            rate = evidence.rate(self.params)
-            for p, rows in zip(prepared, self._decision_rows(para, prepared, rate)):
+            for p, rows in zip(prepared, self._decision_rows(para, prepared, evidence)):
                 for r in rows:
                     toks = p.chunk.tokens
                     out.append(

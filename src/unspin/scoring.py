@@ -107,26 +107,33 @@ def edit_cost(rate: float, params: Params) -> float:
     return math.log((1 - rate) / rate) + params.edit_margin
 
 
-def edit_costs(rate: float, source_counts: dict[int, float], params: Params) -> dict[int, float]:
-    """The edit cost for each source mask, after adapting the channel to the document.
-
-    A link proposed by the thesauri in ``mask`` gets its channel probability
-    scaled by ``S * max(w_s for s in mask)``, where ``w_s`` is thesaurus s's
-    smoothed share of the document's strong evidence (1/S each with no evidence).
-    Links only the pivot proposes keep the unadapted cost.
+def channel_adaptation(source_counts: dict[int, float], params: Params) -> dict[int, float]:
+    """Nats added to the channel score of a link, per source mask, after adapting the channel
+    to the document: ``log(S * max(w_s for s in mask))``, where ``w_s`` is thesaurus s's
+    smoothed share of the document's strong evidence (1/S each with no evidence, so 0 nats).
+    Links only the pivot proposes aren't adapted.
     """
-    bits = list(SOURCE_BITS)
+    bits = SOURCE_BITS
     total = sum(source_counts.get(b, 0.0) for b in bits)
     weight = {
         b: (source_counts.get(b, 0.0) + params.source_prior) / (total + params.source_prior * len(bits))
         for b in bits
     }
+    return {
+        mask: math.log(len(bits) * max((weight[b] for b in bits if mask & b), default=1 / len(bits)))
+        for mask in range(1, 2 * max(SOURCES))
+    }
+
+
+def edit_costs(rate: float, source_counts: dict[int, float], params: Params) -> dict[int, float]:
+    """The edit cost for each source mask, after adapting the channel to the document: a link
+    proposed by the thesauri in ``mask`` gets its channel probability scaled by
+    ``exp(channel_adaptation[mask])``, which is the same as lowering its cost."""
     base = edit_cost(rate, params)
-    costs = {}
-    for mask in range(1, 2 * max(SOURCES)):
-        best = max((weight[b] for b in bits if mask & b), default=1 / len(bits))
-        costs[mask] = base - params.channel_weight * math.log(len(bits) * best)
-    return costs
+    return {
+        mask: base - params.channel_weight * gain
+        for mask, gain in channel_adaptation(source_counts, params).items()
+    }
 
 
 def lowest_cost(params: Params) -> float:
