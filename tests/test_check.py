@@ -119,3 +119,35 @@ def test_phrase_discovery_ranks_phrases_shared_across_documents():
             assert " ".join(text[start:end].lower().split()) == f.phrase
     docs_counts = [f.documents for f in found]
     assert docs_counts == sorted(docs_counts, reverse=True)
+
+
+class _CountingRestorer:
+    """Stands in for the neural restorer: ``edits`` spans of the given confidence, calls counted."""
+
+    def __init__(self, edits: int, confidence: float):
+        self.edits, self.confidence, self.calls = edits, confidence, 0
+
+    def restore(self, source):
+        from types import SimpleNamespace
+
+        self.calls += 1
+        return SimpleNamespace(spans=[SimpleNamespace(confidence=self.confidence)] * self.edits)
+
+
+def test_only_uncertain_units_go_to_the_confirmer_and_its_edits_decide():
+    from unspin.check import CONFIRM_FROM, Detector
+
+    original = (EXAMPLES / "original.txt").read_text()
+    for edits, confidence, spun in ((8, 0.95, True), (0, 0.0, False)):
+        confirmer = _CountingRestorer(edits, confidence)
+        detector = Detector(confirmer=confirmer)
+        tally = detector.tallies(original)[0]
+        for screen_p, asks in ((CONFIRM_FROM / 2, False), (CONFIRM_FROM, True), (detector.threshold, False)):
+            detector.probability = lambda _tally, p=screen_p: p  # the screen's verdict, pinned
+            calls = confirmer.calls
+            p, confirmed, _spans = detector.judged(original, tally)
+            assert confirmed == asks and confirmer.calls == calls + asks
+            if asks:  # eight confident edits in ~100 words: spun; none: not spun
+                assert (p >= detector.threshold) == spun
+            else:
+                assert p == screen_p

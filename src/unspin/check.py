@@ -10,6 +10,14 @@ by ``bench/train_detector.py`` on our own spinner's output and clean text
 from the dev split, stored as ``data/detector.json`` — turns them into a
 spin probability.
 
+Lightly spun text often lands between "clearly clean" and the verdict
+threshold. With a ``confirmer`` (the neural restorer, ``unspin check
+--neural``) such uncertain units are restored in full and judged again from
+how many confident edits the restoration makes: a second logistic model
+(``data/confirmer.json``, trained by ``bench/train_confirmer.py`` on our own
+spinner's output) over the screen's verdict and those edits. It costs the
+neural restorer's speed, but only on the uncertain units.
+
 Text the model can't read — too short, or mostly words the English LM has
 never seen — gets the verdict ``"not enough English text"`` and no
 probability, never a confident guess.
@@ -30,6 +38,12 @@ from .results import Span
 
 MODEL_PATH = Path(__file__).parent / "data" / "detector.json"
 TRAINER = "bench/train_detector.py"
+CONFIRMER_PATH = Path(__file__).parent / "data" / "confirmer.json"
+CONFIRMER_TRAINER = "bench/train_confirmer.py"
+CONFIRM_FEATURES = ("screen_logit", "edits_50", "edits_90", "max_edit", "log_words")
+# Screen probabilities from CONFIRM_FROM up to the verdict threshold are uncertain: the
+# confirmer looks again. (Below it lie most clean paragraphs: the confirmer's cost is per unit.)
+CONFIRM_FROM = 0.2
 MIN_WORDS = 8  # fewer words than this: no verdict
 MIN_KNOWN = 0.6  # share of words the LM knows, below which the text isn't read as English
 FEATURES = (
@@ -54,6 +68,7 @@ class Unit:
     words: int
     probability: float | None
     suspicious: int  # words with strong evidence
+    confirmed: bool = False  # judged again by the confirmer (the neural restorer)
 
 
 @dataclass(slots=True)
@@ -63,6 +78,7 @@ class CheckResult:
     suspicious_share: float
     words: int
     spans: list[Span] = field(default_factory=list)
+    confirmed: bool = False  # the document was judged again by the confirmer
     paragraphs: list[Unit] = field(default_factory=list)
     sentences: list[Unit] = field(default_factory=list)
 
@@ -72,6 +88,7 @@ class CheckResult:
             "verdict": self.verdict,
             "suspicious_share": self.suspicious_share,
             "words": self.words,
+            "confirmed": self.confirmed,
             "spans": [s.to_dict() for s in self.spans],
             "paragraphs": [asdict(u) for u in self.paragraphs],
             "sentences": [asdict(u) for u in self.sentences],
@@ -157,14 +174,38 @@ class _Tally:
         ]
 
 
+def confirm_features(screen_probability: float, spans: list[Span], words: int) -> list[float]:
+    """CONFIRM_FEATURES of a unit: the screen's log-odds, and the full restoration's confident
+    edits (probability ≥ 0.5 and ≥ 0.9, per 100 words; the most confident one)."""
+    p = min(max(screen_probability, 1e-6), 1 - 1e-6)
+    n = max(words, 1)
+    confidences = [s.confidence for s in spans]
+    return [
+        math.log(p / (1 - p)),
+        100 * sum(c >= 0.5 for c in confidences) / n,
+        100 * sum(c >= 0.9 for c in confidences) / n,
+        max(confidences, default=0.0),
+        math.log(n),
+    ]
+
+
 class Detector:
     """Judges texts from the engine's cheap screening pass (``Restorer.screen``); only
     text judged spun is decoded in full, for the flagged spans."""
 
-    def __init__(self, restorer: Restorer | None = None, load_model: bool = True):
-        """``load_model=False`` gives a detector that only tallies evidence (for training)."""
-        # check needs speed more than the last point of exactness: no neural re-scorer
+    def __init__(
+        self, restorer: Restorer | None = None, load_model: bool = True, confirmer: Restorer | None = None
+    ):
+        """``load_model=False`` gives a detector that only tallies evidence (for training).
+        ``confirmer``: a restorer (the neural one) that judges uncertain units again."""
+        # the screen needs speed more than the last point of exactness: no neural re-scorer
         self.restorer = restorer or default_restorer(fast=True)
+        self.confirmer = confirmer
+        self.confirm_model = (
+            LogisticModel.load(CONFIRMER_PATH, CONFIRM_FEATURES, CONFIRMER_TRAINER) if confirmer else None
+        )
+        if confirmer is not None and self.confirm_model is None:
+            raise RuntimeError(f"confirmer model missing: {CONFIRMER_PATH} (run {CONFIRMER_TRAINER})")
         self.model = LogisticModel.load(MODEL_PATH, FEATURES, TRAINER) if load_model else None
         self.likelihood = (
             WordLikelihood(**self.model.spec["word_likelihood"]) if self.model else NO_LIKELIHOOD
@@ -178,6 +219,17 @@ class Detector:
         if self.model is None:
             raise RuntimeError(f"detector model missing: {MODEL_PATH} (run {TRAINER})")
         return self.model.probability(tally.features(self.likelihood))
+
+    def uncertain(self, p: float | None) -> bool:
+        return p is not None and CONFIRM_FROM <= p < self.threshold
+
+    def judged(self, unit: str, tally: _Tally) -> tuple[float | None, bool, list[Span] | None]:
+        """(probability, whether the confirmer judged it, the confirmer's spans if it did)."""
+        p = self.probability(tally)
+        if self.confirmer is None or not self.uncertain(p):
+            return p, False, None
+        spans = self.confirmer.restore(unit).spans
+        return self.confirm_model.probability(confirm_features(p, spans, tally.words)), True, spans
 
     def word_evidence(self, para: str) -> list[ScreenedWord]:
         """The screening pass's evidence per word, counted once per word form: an honest text
@@ -239,28 +291,39 @@ class Detector:
 
     def check(self, source: str) -> CheckResult:
         doc, paras, sents = self.tallies(source)
-        p = self.probability(doc)
+        p, confirmed, confirmed_spans = self.judged(source, doc)
         verdict = UNREADABLE if p is None else SPUN if p >= self.threshold else NOT_SPUN
-        paragraphs = [_unit(a, b, t, self.probability(t)) for a, b, t in paras]
+        paragraphs = [
+            _unit(a, b, t, p_, c)
+            for a, b, t in paras
+            for p_, c, _spans in [self.judged(source[a:b], t) if len(paras) > 1 else (p, confirmed, None)]
+        ]
         # Flagged spans: the full restoration, only where something was judged spun
         # (a spun document, or a spun paragraph in an honest one). Clean text, the
         # bulk of any screening job, never pays for decoding.
         judged_spun = verdict == SPUN or any(
             u.probability is not None and u.probability >= self.threshold for u in paragraphs
         )
+        if not judged_spun or p is None:
+            spans = []
+        elif confirmed_spans is not None:  # the confirmer restored it already, and better
+            spans = confirmed_spans
+        else:
+            spans = (self.confirmer or self.restorer).restore(source).spans
         return CheckResult(
             probability=None if p is None else round(p, 4),
             verdict=verdict,
             suspicious_share=round(doc.strong / doc.words, 4) if doc.words else 0.0,
             words=doc.words,
-            spans=self.restorer.restore(source).spans if judged_spun and p is not None else [],
+            spans=spans,
             paragraphs=paragraphs,
             sentences=[_unit(a, b, t, self.probability(t)) for a, b, t in sents],
+            confirmed=confirmed,
         )
 
 
-def _unit(start: int, end: int, t: _Tally, p: float | None) -> Unit:
-    return Unit(start, end, t.words, None if p is None else round(p, 4), t.strong)
+def _unit(start: int, end: int, t: _Tally, p: float | None, confirmed: bool = False) -> Unit:
+    return Unit(start, end, t.words, None if p is None else round(p, 4), t.strong, confirmed)
 
 
 _DEFAULT: Detector | None = None

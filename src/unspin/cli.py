@@ -150,7 +150,7 @@ def cmd_check(args) -> int:
             print(f"{'' if not show_progress else chr(10)}unspin: {msg}", file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
-        detector = detector or Detector()
+        detector = detector or Detector(confirmer=_confirmer(args))
         result = detector.check(source)
         judged += 1
         flagged += result.verdict == "spun"
@@ -179,6 +179,18 @@ def cmd_check(args) -> int:
     elif len(paths) > 1 and args.format == "text":
         sys.stdout.write(f"{judged} documents checked, {flagged} judged spun\n")
     return status
+
+
+def _confirmer(args):
+    """With ``--neural``: the neural restorer, to judge uncertain units again (check.py)."""
+    if not args.neural:
+        return None
+    from .restore import make_restorer
+
+    restorer = make_restorer()
+    if restorer.neural is None:
+        raise SystemExit("unspin check --neural needs the neural extra: make neural (or unset UNSPIN_FAST)")
+    return restorer
 
 
 def _check_phrases(paths: list[str], args) -> int:
@@ -273,6 +285,10 @@ def parser() -> argparse.ArgumentParser:
         "--fail-above", type=float, metavar="P", help="exit 1 if any document's probability exceeds P"
     )
     k.add_argument(
+        "--neural", action="store_true",
+        help="judge uncertain texts again with the neural restorer (unspin[neural]; ~100x slower on those)",
+    )  # fmt: skip
+    k.add_argument(
         "--phrases", action="store_true",
         help="rank multiword phrases across the files that look like spinner output, with likely originals",
     )  # fmt: skip
@@ -285,7 +301,10 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--words", type=int, default=0, help="words of clean text per suite")
     b.add_argument("--split", choices=["dev", "test"], default="test")
     b.add_argument("--json", help="also write the results as JSON to this file")
-    b.add_argument("--neural", action="store_true", help="restore with the neural re-scorer (unspin[neural])")
+    b.add_argument(
+        "--neural", action="store_true",
+        help="restore with the neural re-scorer, and confirm detection with it (unspin[neural])",
+    )  # fmt: skip
     b.set_defaults(func=cmd_bench)
 
     v = sub.add_parser("serve", help="HTTP API and web page (localhost by default)")

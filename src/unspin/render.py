@@ -91,7 +91,8 @@ def check_text(source: str, result, color: bool = False) -> str:
     """Verdict, then the text with flagged spans marked and their likely originals."""
     head = (
         f"verdict: {result.verdict}   spin probability: {_probability(result)}   "
-        f"suspicious words: {result.suspicious_share:.1%} of {result.words}\n\n"
+        f"suspicious words: {result.suspicious_share:.1%} of {result.words}"
+        f"{'   (judged again by the neural restorer)' if result.confirmed else ''}\n\n"
     )
     parts, pos = [head], 0
     for s in result.spans:

@@ -88,6 +88,7 @@ class Unit(_Model):
     words: int = Field(description="Words in the unit.")
     probability: float | None = Field(description="Spin probability; null when too short to judge.")
     suspicious: int = Field(description="Words with strong evidence of a swap.")
+    confirmed: bool = Field(False, description="Judged again by the neural restorer (`check --neural`).")
 
 
 class CheckResult(_Model):
@@ -97,6 +98,7 @@ class CheckResult(_Model):
     verdict: Literal[SPUN, NOT_SPUN, UNREADABLE] = Field(description="The decision.")  # type: ignore[valid-type]
     suspicious_share: float = Field(description="Share of words with strong evidence of a swap.")
     words: int = Field(description="Words read.")
+    confirmed: bool = Field(False, description="Judged again by the neural restorer (`check --neural`).")
     spans: list[Span] = Field(description="Suggested restorations (the flagged words), in text order.")
     paragraphs: list[Unit] = Field(description="Per-paragraph scores.")
     sentences: list[Unit] = Field(description="Per-sentence scores.")

@@ -187,10 +187,16 @@ class DetectionRow:
         }  # fmt: skip
 
 
-def run_detection(rates: list[float], words: int, split: str, log=print) -> list[DetectionRow]:
+def run_detection(
+    rates: list[float], words: int, split: str, log=print, neural: bool = False
+) -> list[DetectionRow]:
     from ..check import Detector
 
-    detector = Detector()
+    confirmer = make_restorer() if neural else None
+    if confirmer is not None and confirmer.neural is None:
+        raise BenchError("--neural needs the neural extra: pip install -e '.[neural]'")
+    detector = Detector(confirmer=confirmer)
+    suffix = ", neural confirmer" if confirmer else ""
     paragraphs = detection_paragraphs(select_documents(split, words))
     if not paragraphs:
         raise BenchError("no paragraphs of at least 80 words in the selected documents")
@@ -205,7 +211,7 @@ def run_detection(rates: list[float], words: int, split: str, log=print) -> list
         ]
         rows.append(
             DetectionRow(
-                "unspin mixed (in-distribution)",
+                "unspin mixed (in-distribution)" + suffix,
                 rate,
                 clean,
                 [p for p in own if p is not None],
@@ -216,7 +222,7 @@ def run_detection(rates: list[float], words: int, split: str, log=print) -> list
         spun = [detector.check(nl.spin(p)[0]).probability for p in paragraphs]
         rows.append(
             DetectionRow(
-                "nlpaug SynonymAug (independent)",
+                "nlpaug SynonymAug (independent)" + suffix,
                 rate,
                 clean,
                 [p for p in spun if p is not None],
@@ -360,7 +366,9 @@ def main(args) -> int:
         detection = []
         if "detection" in suites:
             det_rates = [r for r in rates if r <= 0.3] or rates
-            detection = run_detection(det_rates, words, args.split, log=lambda *a: print(*a, file=sys.stderr))
+            detection = run_detection(
+                det_rates, words, args.split, log=lambda *a: print(*a, file=sys.stderr), neural=args.neural
+            )
         speed_result = speed(min(words // 2, 20_000), args.split) if "speed" in suites else None
     except (BenchError, corpora.CorpusError) as e:
         print(f"unspin bench: {e}", file=sys.stderr)
