@@ -8,11 +8,11 @@ import time
 from unspin import text
 from unspin.bench.run import select_documents
 from unspin.check import Detector
-from unspin.restore import make_restorer
+from unspin.restore import neural_restorer
 
 texts = [d.text for d in select_documents("test", 15000)]
 n = sum(len(text.WORD_RE.findall(t)) for t in texts)
-fast, slow = Detector(), Detector(confirmer=make_restorer())
+fast, slow = Detector(), Detector(confirmer=neural_restorer())
 for t in texts[:3]:  # warm-up
     fast.check(t)
     slow.check(t)

@@ -27,7 +27,7 @@ from model_file import write_logistic  # bench/ is on sys.path when run as a scr
 from unspin.bench import corpora
 from unspin.bench.run import MIN_PARAGRAPH_WORDS
 from unspin.check import CONFIRM_FEATURES, CONFIRMER_PATH, Detector, confirm_features
-from unspin.restore import make_restorer
+from unspin.restore import neural_restorer
 from unspin.spin import Spinner
 
 VERSIONS = (("mixed", 0.1), ("wordnet", 0.1), ("moby", 0.1), ("mixed", 0.3))
@@ -40,10 +40,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=CONFIRMER_PATH)
     args = ap.parse_args()
-    neural = make_restorer()
-    if neural.neural is None:
-        print("train_confirmer.py needs the neural extra: make neural", file=sys.stderr)
-        return 2
+    neural = neural_restorer()
     detector, spinner = Detector(), Spinner()
     paragraphs = [
         p for d in corpora.documents("dev")

@@ -16,7 +16,8 @@ threshold. With a ``confirmer`` (the neural restorer, ``unspin check
 how many confident edits the restoration makes: a second logistic model
 (``data/confirmer.json``, trained by ``bench/train_confirmer.py`` on our own
 spinner's output) over the screen's verdict and those edits. It costs the
-neural restorer's speed, but only on the uncertain units.
+neural restorer's speed on the uncertain units, and on text judged spun,
+whose flagged spans then come from the neural restorer too.
 
 Text the model can't read — too short, or mostly words the English LM has
 never seen — gets the verdict ``"not enough English text"`` and no
@@ -293,11 +294,11 @@ class Detector:
         doc, paras, sents = self.tallies(source)
         p, confirmed, confirmed_spans = self.judged(source, doc)
         verdict = UNREADABLE if p is None else SPUN if p >= self.threshold else NOT_SPUN
-        paragraphs = [
-            _unit(a, b, t, p_, c)
-            for a, b, t in paras
-            for p_, c, _spans in [self.judged(source[a:b], t) if len(paras) > 1 else (p, confirmed, None)]
-        ]
+        paragraphs = []
+        for a, b, t in paras:
+            # one paragraph is the document: judged (and perhaps confirmed) once, above
+            p_par, c_par, _ = self.judged(source[a:b], t) if len(paras) > 1 else (p, confirmed, None)
+            paragraphs.append(_unit(a, b, t, p_par, c_par))
         # Flagged spans: the full restoration, only where something was judged spun
         # (a spun document, or a spun paragraph in an honest one). Clean text, the
         # bulk of any screening job, never pays for decoding.

@@ -183,14 +183,9 @@ def cmd_check(args) -> int:
 
 def _confirmer(args):
     """With ``--neural``: the neural restorer, to judge uncertain units again (check.py)."""
-    if not args.neural:
-        return None
-    from .restore import make_restorer
+    from .restore import neural_restorer
 
-    restorer = make_restorer()
-    if restorer.neural is None:
-        raise SystemExit("unspin check --neural needs the neural extra: make neural (or unset UNSPIN_FAST)")
-    return restorer
+    return neural_restorer() if args.neural else None
 
 
 def _check_phrases(paths: list[str], args) -> int:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .candidates import Option
+from .lexicon import PIVOT
 from .lm import TrigramLM, history_of
 
 MODEL_PATH = Path(__file__).parent / "data" / "decision.json"
@@ -35,7 +36,7 @@ FEATURES = (
     "wordnet",  # the thesauri that link the two
     "moby",
     "mythes",
-    "pivot",  # linked only by the bilingual pivot (a back-off source, see lexicon)
+    "pivot",  # linked by the bilingual pivot (a back-off source, see lexicon)
     "sources",  # how many of them
     "unigram_observed",  # log P(observed) per word, no context
     "unigram_candidate",
@@ -119,7 +120,7 @@ def rows_for_chunk(
                         float(bool(src & 1)),
                         float(bool(src & 2)),
                         float(bool(src & 4)),
-                        float(bool(src & 16)),
+                        float(bool(src & PIVOT)),
                         float(bin(src).count("1")),
                         uni_obs / n_obs,
                         (uni_obs + opt.unigram_gain) / len(opt.words),

@@ -81,7 +81,6 @@ SOURCE_BEST = 64  # flag in ``top_src``: one of a thesaurus' PER_SOURCE best, ke
 # best: on our benchmark spinners (none paraphrases through translation) letting them compete
 # took places from better links and cost the trigram engine 0.5-1 point of exactness (dev).
 PIVOT = 16
-SECOND_TIER = PIVOT
 BASE = "BASE"  # the analysis "this form is the lemma itself"
 # log P(the spinner left a substitute uninflected): a base-form substitute
 # ("purchase") may stand for an inflected original ("bought").
@@ -173,7 +172,7 @@ class Lexicon:
         for s in self.strings:
             originals = sorted(self._originals(s), key=lambda c: -(c.channel + c.unigram))
             own = {f for lemma, tag in self.analyses(s) if tag == BASE for f, _t in self._inflections(lemma)}
-            top = [c for c in originals if c.sources != SECOND_TIER][:k]
+            top = [c for c in originals if c.sources != PIVOT][:k]
             rest = [c for c in originals if c not in top]
             # (the observed word's own forms are listed anyway: they don't take a thesaurus' place)
             linked = [c for c in originals if self.ids[c.text] not in own]
@@ -334,7 +333,7 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
 
     # Channel model P(o | c): each source weighs a link by its share of c's links' weight
     # (1 / fan-out of c where every link weighs 1). The pivot is a back-off: it speaks only
-    # for pairs no thesaurus links, and takes no share from the thesauri (see SECOND_TIER).
+    # for pairs no thesaurus links, and takes no share from the thesauri (see PIVOT).
     n = len(intern)
     thesauri = sum(bit != PIVOT for bit, _ in sources)
     key_parts, prob_parts, src_parts = [], [], []
@@ -362,7 +361,7 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     strings = list(intern)
     log_freq = np.log(np.array([max(word_frequency(s, "en"), 1e-9) for s in strings]))
     logp = np.log(prob)
-    posterior = np.where(src == SECOND_TIER, -np.inf, logp + log_freq[cand])
+    posterior = np.where(src == PIVOT, -np.inf, logp + log_freq[cand])
     keep = _best_per_observed(obs, posterior, MAX_CANDIDATES)
     for key, p in zip(key_parts, prob_parts):
         best = key[_best_per_observed(key // n, np.log(p) + log_freq[key % n], PER_SOURCE)]

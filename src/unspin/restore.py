@@ -344,6 +344,17 @@ def make_restorer(fast: bool = False) -> Restorer:
     return Restorer()
 
 
+def neural_restorer() -> Restorer:
+    """``make_restorer()`` that insists on the neural re-scorer (``ResourceError`` without it)."""
+    restorer = make_restorer()
+    if restorer.neural is None:
+        raise ResourceError(
+            "the neural re-scorer is not available: install it with `make neural` "
+            "(pip install -e '.[neural]'), and unset UNSPIN_FAST"
+        )
+    return restorer
+
+
 def default_restorer(fast: bool = False) -> Restorer:
     """The shared ``make_restorer(fast)``."""
     fast = fast or bool(os.environ.get("UNSPIN_FAST"))  # the key: one restorer per kind

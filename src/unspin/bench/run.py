@@ -24,7 +24,8 @@ import time
 from dataclasses import dataclass
 
 from .. import text
-from ..restore import Restorer, make_restorer
+from ..resources import ResourceError
+from ..restore import Restorer, make_restorer, neural_restorer
 from ..spin import STYLES, Spinner
 from . import corpora
 from .metrics import Counts, score
@@ -99,14 +100,19 @@ def _nlpaug(rate: float, seed: int):
         raise BenchError(f"nlpaug suite needs the bench extra: pip install -e '.[bench]' ({e})") from None
 
 
+def _neural_restorer() -> Restorer:
+    try:
+        return neural_restorer()
+    except ResourceError as e:
+        raise BenchError(f"--neural: {e}") from None
+
+
 def run(
     suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print,
     neural: bool = False,
 ) -> list[Row]:
     docs = select_documents(split, words)
-    restorer = make_restorer(fast=not neural)
-    if neural and restorer.neural is None:
-        raise BenchError("--neural needs the neural extra: pip install -e '.[neural]'")
+    restorer = _neural_restorer() if neural else make_restorer(fast=True)
     candidates = restorer.candidates.ranked
     rows: list[Row] = []
     if "clean" in suites:
@@ -192,9 +198,7 @@ def run_detection(
 ) -> list[DetectionRow]:
     from ..check import Detector
 
-    confirmer = make_restorer() if neural else None
-    if confirmer is not None and confirmer.neural is None:
-        raise BenchError("--neural needs the neural extra: pip install -e '.[neural]'")
+    confirmer = _neural_restorer() if neural else None
     detector = Detector(confirmer=confirmer)
     suffix = ", neural confirmer" if confirmer else ""
     paragraphs = detection_paragraphs(select_documents(split, words))
