@@ -6,6 +6,8 @@ set -euo pipefail
 PKGS="wordnet-base wordnet-sense-index mythes-en-us"
 # German-English dictionaries: the bilingual pivot (paraphrases through translation).
 PKGS="$PKGS dict-de-en dict-freedict-deu-eng dict-freedict-eng-deu"
+# Known multiword terms (technical compounds spun word by word): FOLDOC and GCIDE headwords.
+PKGS="$PKGS dict-foldoc dict-gcide"
 # Technical-prose corpus for the benchmark (small HTML manuals).
 PKGS="$PKGS debian-reference-en developers-reference debian-faq maint-guide"
 [ "${1:-}" = "--browser" ] && PKGS="chromium"

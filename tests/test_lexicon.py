@@ -126,3 +126,53 @@ def test_pivot_links_reach_the_lexicon():
         pytest.skip("dict-de-en not installed (optional; scripts/system-deps.sh installs it)")
     links = {c.text: c.sources for c in lexicon.load().originals("right now")}
     assert links.get("at this moment") == lexicon.PIVOT
+
+
+def test_term_inventory_reads_multiword_headwords(tmp_path):
+    from unspin.thesaurus import term_inventory
+
+    wordnet = tmp_path / "wordnet"
+    wordnet.mkdir()
+    for name in ("noun", "verb", "adj", "adv"):
+        (wordnet / f"data.{name}").write_text("")
+    (tmp_path / "foldoc.index").write_text(
+        "00databaseinfo\tA\tB\nRandom-Access Memory\tA\tB\nrandom access memory\tC\tD\n"
+        "compiler\tE\tF\nC++ compiler\tG\tH\na very long term name\tI\tJ\n"
+    )
+    terms = list(term_inventory(wordnet, tmp_path))
+    # lower case, hyphens as spaces, each once; single words, symbols and 5+ words left out
+    assert terms == ["random access memory"]
+
+
+@pytest.fixture(scope="module")
+def known_terms():
+    from unspin import resources
+    from unspin.candidates import CLOSED_CLASS
+    from unspin.terms import TermIndex
+
+    index = TermIndex(lexicon.load(), CLOSED_CLASS)
+    if not any(index.lexicon.strings[w] == "signal" for t in index.terms for w in t[:1]):
+        pytest.skip(f"no technical terms in the inventory (dict-foldoc missing from {resources.dictd_dir()})")
+    return index
+
+
+def term_matches(index, phrase: str) -> set[str]:
+    words = phrase.split()
+    return {m.text for m in index.matches(words, [True] * (len(words) - 1) + [False])}
+
+
+def test_a_known_term_spun_word_by_word_is_a_candidate(known_terms):
+    # Moby links each pair, far past the lexicon's cut; WordNet knows the term.
+    assert "signal to noise ratio" in term_matches(known_terms, "flag to commotion proportion")
+    assert "artificial intelligence" in term_matches(known_terms, "counterfeit consciousness")
+    # the head noun keeps its inflection
+    assert "neural network" in term_matches(known_terms, "nervous organization")
+    assert "neural networks" in term_matches(known_terms, "nervous organizations")
+
+
+def test_term_function_words_and_kept_words_must_match(known_terms):
+    assert "signal to noise ratio" not in term_matches(known_terms, "flag of commotion proportion")
+    # a word kept as it is: the single-word candidates cover that case, not the term
+    assert "artificial intelligence" not in term_matches(known_terms, "artificial consciousness")
+    # a known term already there is not traded for another
+    assert term_matches(known_terms, "artificial intelligence") == set()

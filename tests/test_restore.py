@@ -1,6 +1,7 @@
 import difflib
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -131,3 +132,16 @@ def test_document_cache_favours_originals_used_elsewhere(restorer):
         return spans[0].confidence if spans and spans[0].suggestion == "bill" else 0.0
 
     assert confidence(context + spun) > confidence(spun)
+
+
+def test_known_terms_restore_a_tortured_phrase_when_asked():
+    from unspin import Restorer
+    from unspin.scoring import Params
+
+    restorer = Restorer(params=Params(known_terms=True))
+    lex = restorer.lexicon
+    if tuple(lex.ids.get(w) for w in "signal to noise ratio".split()) not in restorer.candidates.terms.known:
+        pytest.skip("'signal to noise ratio' not in the term inventory (WordNet and dict-foldoc)")
+    spun = "The flag to commotion proportion was low in the recordings."
+    assert restorer.restore(spun).text == "The signal to noise ratio was low in the recordings."
+    assert Restorer().restore(spun).text == spun  # off by default

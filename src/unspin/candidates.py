@@ -8,10 +8,21 @@ from typing import NamedTuple
 
 from .lexicon import Lexicon
 from .lm import TrigramLM
+from .terms import TermIndex
 from .text import Chunk
 
 MAX_PHRASE = 4
 _LM_SPLIT = re.compile(r"[ \-]+")
+# English closed-class words (articles, pronouns, auxiliaries, common prepositions and
+# conjunctions): the screening pass doesn't look them up as single words, and in a known term
+# (``terms``) they must match exactly. A spinner's substitute is almost never one of these,
+# and they are ~40 % of running text.
+CLOSED_CLASS = frozenset(
+    """a an the this that these those which who whom whose what it its it's he him his she her hers
+    they them their theirs we us our ours you your yours i me my mine is are was were be been being
+    am has have had do does did will would shall should can could may might must not and or but nor
+    of to in on at by for with from into as than if""".split()
+)
 
 
 class Option(NamedTuple):
@@ -55,12 +66,14 @@ class Candidates:
 
     def __init__(
         self, lexicon: Lexicon, lm: TrigramLM, limit: int = 8, skip: frozenset[str] = frozenset(),
-        source_best: bool = True,
+        source_best: bool = True, terms: TermIndex | None = None,
     ):  # fmt: skip
         """``skip``: single observed words never looked up (phrases starting with them still are).
-        ``source_best``: also each thesaurus' best past ``limit`` (see ``lexicon.PER_SOURCE``)."""
+        ``source_best``: also each thesaurus' best past ``limit`` (see ``lexicon.PER_SOURCE``).
+        ``terms``: known multiword terms, proposed for runs of words spun one by one."""
         self.lexicon, self.lm, self.limit, self.skip = lexicon, lm, limit, skip
         self.source_best = source_best
+        self.terms = terms
         self.ranked = lru_cache(maxsize=200_000)(self._ranked)
         self.unigram = lru_cache(maxsize=200_000)(self.unigram)
 
@@ -90,4 +103,12 @@ class Candidates:
             ranked = self.ranked(phrase)
             if ranked:
                 by_start[i] += [Option(i, j, *c) for c in ranked]
+        if self.terms is not None:
+            words = [t.lower for t in chunk.tokens]
+            for m in self.terms.matches(words, chunk.spaced):
+                if any(o.end == m.end and o.text == m.text for o in by_start[m.start]):
+                    continue  # a thesaurus lists this phrase already
+                gain = self.unigram(m.text) - self.unigram(" ".join(words[m.start : m.end]))
+                option = Option(m.start, m.end, m.text, lm_words(m.text), m.channel, m.sources, gain)
+                by_start[m.start].append(option)
         return by_start

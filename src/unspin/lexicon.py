@@ -34,6 +34,16 @@ a second. Format — a NumPy ``.npz`` of flat arrays:
     originals that missed the cut.
     Computed at build time because doing it per new word type was over half
     the engine's time on fresh text.
+``term_ptr, term_word``
+    The inventory of known multiword terms (``thesaurus.term_inventory``) that the
+    LM knows as collocations (see ``TERM_MIN_PMI``), in CSR form: term ``k`` is the
+    words ``term_word[term_ptr[k]:term_ptr[k + 1]]`` (string ids, base forms).
+``tlink_ptr, tlink_cand, tlink_logp, tlink_src``
+    Like ``rev_*`` but uncut and only towards the terms' content words: every
+    thesaurus link from an observed lemma to a word of some term, for ``terms``
+    (a technical compound spun word by word). Worked example: "counterfeit" links
+    to "artificial" (Moby, far past the cut of 40), which starts the term
+    "artificial intelligence".
 
 Worked example: with ``strings`` = ``buy\\npurchase\\nbought\\npurchased``,
 ``rev_ptr`` = ``[0, 1, 2, 2, 2]``, ``rev_cand`` = ``[1, 0]``: the observed
@@ -66,7 +76,7 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 MAX_CANDIDATES = 40
 MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
 # ...and past both cuts, each thesaurus' own best few for the observed word. A spinner draws on
@@ -74,6 +84,10 @@ MAX_RANKED = 12  # short list per observed form that the context model scores (s
 # loose synonyms per word) would crowd out a small one's exact links (WordNet's "petroleum" for
 # "oil").
 PER_SOURCE = 10
+# A known term must be a collocation to the LM: log P(term) - sum of its words' log P(w), with no
+# context, of at least this many nats. It keeps "signal to noise ratio" and drops GCIDE's
+# archaic headwords that the LM has never seen together ("apple of love").
+TERM_MIN_PMI = 3.0
 SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases", 16: "pivot"}  # bit → thesaurus
 OWN_FORM = 128  # flag in ``top_src``: an own inflection kept past the MAX_RANKED cut
 SOURCE_BEST = 64  # flag in ``top_src``: one of a thesaurus' PER_SOURCE best, kept past the cut
@@ -114,7 +128,7 @@ class Lexicon:
             arrays = {k: z[k] for k in z.files if k not in ("strings", "tags")}
         self.ids = {s: i for i, s in enumerate(self.strings)}
         # Plain lists index faster than NumPy scalars in the hot path.
-        for key in ("rev_ptr", "ana_ptr", "infl_ptr", "top_ptr", "unigram"):
+        for key in ("rev_ptr", "ana_ptr", "infl_ptr", "top_ptr", "unigram", "term_ptr", "tlink_ptr"):
             if key not in arrays:  # top_* are absent while the file is being built
                 continue
             arrays[key] = arrays[key].tolist()
@@ -138,6 +152,13 @@ class Lexicon:
             (f, self.tags[t]) for f, t in zip(self.infl_form[lo:hi].tolist(), self.infl_tag[lo:hi].tolist())
         ]
 
+    def inflect(self, lemma: int, tag: str) -> str | None:
+        """``lemma``'s form for Penn ``tag`` ("network", NNS → "networks"), if it has one."""
+        for form, t in self._inflections(lemma):
+            if t == tag:
+                return self.strings[form]
+        return None
+
     def analyses(self, form: str) -> list[tuple[int, str]]:
         i = self.ids.get(form)
         if i is None:
@@ -160,8 +181,12 @@ class Lexicon:
         ids = self.top_cand[lo:hi].tolist()
         return [
             Candidate(
-                self.strings[c], ch, src & ~(OWN_FORM | SOURCE_BEST), self.unigram[c],
-                bool(src & OWN_FORM), bool(src & SOURCE_BEST),
+                self.strings[c],
+                ch,
+                src & ~(OWN_FORM | SOURCE_BEST),
+                self.unigram[c],
+                bool(src & OWN_FORM),
+                bool(src & SOURCE_BEST),
             )  # fmt: skip
             for c, ch, src in zip(ids, self.top_channel[lo:hi].tolist(), self.top_src[lo:hi].tolist())
         ]
@@ -292,6 +317,19 @@ def _inflection_table(strings: list[str], wordnet_pos: dict[str, set[str]]):
     return rows
 
 
+def _known_terms(model) -> list[str]:
+    """The inventory's terms whose words the LM knows and that it knows as collocations."""
+    out = []
+    for term in thesaurus.term_inventory():
+        words = term.split(" ")
+        if not all(model.known(w) for w in words):
+            continue
+        pmi = model.score(words, (), end=False) - sum(model.logp(w, ()) for w in words)
+        if pmi >= TERM_MIN_PMI:
+            out.append(term)
+    return out
+
+
 def _best_per_observed(obs: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     """Mask of the ``k`` highest-scoring entries per value of ``obs``."""
     order = np.lexsort((-score, obs))
@@ -330,6 +368,12 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     if resources.dictd_dir() is not None:
         sources.append((PIVOT, _weighted_pair_array(thesaurus.pivot_pairs(), intern)))
     log(f"thesauri read: {len(intern):,} strings ({time.time() - t0:.1f}s)")
+    from .candidates import CLOSED_CLASS, lm_words
+    from .lm import TrigramLM
+
+    model = TrigramLM()
+    terms = [[intern[w] for w in t.split(" ")] for t in _known_terms(model)]
+    log(f"{len(terms):,} known multiword terms ({time.time() - t0:.1f}s)")
 
     # Channel model P(o | c): each source weighs a link by its share of c's links' weight
     # (1 / fan-out of c where every link weighs 1). The pivot is a back-off: it speaks only
@@ -355,6 +399,12 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     np.bitwise_or.at(src, inverse, np.concatenate(src_parts))
     obs, cand = uniq // n, uniq % n
     log(f"{len(uniq):,} synonym links ({time.time() - t0:.1f}s)")
+    # Every link towards a term's content word, uncut (see ``terms``).
+    content = np.array(sorted({w for t in terms for w in t} - {intern[w] for w in CLOSED_CLASS}))
+    to_term = np.isin(cand, content)
+    tlink = _csr(obs[to_term], n, cand[to_term], np.log(prob[to_term]).astype(np.float32), src[to_term])
+    term = _csr(np.repeat(np.arange(len(terms)), [len(t) for t in terms]), len(terms),
+                np.array([w for t in terms for w in t], dtype=np.int64))  # fmt: skip
 
     # Keep the MAX_CANDIDATES best candidates per observed word by P(o|c) P(c), and each
     # thesaurus' PER_SOURCE best by its own P_s(o|c) P(c) (see PER_SOURCE).
@@ -382,12 +432,10 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     log(f"{len(rows):,} inflections, {n:,} strings ({time.time() - t0:.1f}s)")
 
     rev = _csr(obs, n, cand, logp.astype(np.float32), src)
+    # (links and terms were indexed before the inflections joined: pad their pointers)
+    tlink = (np.concatenate([tlink[0], np.full(n + 1 - len(tlink[0]), tlink[0][-1])]), *tlink[1:])
     infl = _csr(lemma_ids, n, form_ids, tag_ids.astype(np.uint8))
     ana = _csr(form_ids[not_self], n, lemma_ids[not_self], tag_ids[not_self].astype(np.uint8))
-    from .candidates import lm_words
-    from .lm import TrigramLM
-
-    model = TrigramLM()
     unigram = np.array([model.score(list(lm_words(s)), (), end=False) for s in strings], dtype=np.float32)
     log(f"unigram scores ({time.time() - t0:.1f}s)")
     arrays = dict(
@@ -396,6 +444,8 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
         rev_ptr=rev[0], rev_cand=rev[1].astype(np.int32), rev_logp=rev[2], rev_src=rev[3],
         infl_ptr=infl[0], infl_form=infl[1].astype(np.int32), infl_tag=infl[2],
         ana_ptr=ana[0], ana_lemma=ana[1].astype(np.int32), ana_tag=ana[2], unigram=unigram,
+        term_ptr=term[0], term_word=term[1].astype(np.int32),
+        tlink_ptr=tlink[0], tlink_cand=tlink[1].astype(np.int32), tlink_logp=tlink[2], tlink_src=tlink[3],
     )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     _save(path, arrays)

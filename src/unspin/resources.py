@@ -53,8 +53,9 @@ def mythes_path() -> Path | None:
 
 
 def dictd_dir() -> Path | None:
-    """Debian's dictd dictionaries (``dict-de-en``, ``dict-freedict-*``): the bilingual
-    pivot's source; optional. ``UNSPIN_DICTD_DIR`` overrides."""
+    """Debian's dictd dictionaries: ``dict-de-en`` and ``dict-freedict-*`` for the bilingual
+    pivot, ``dict-foldoc`` and ``dict-gcide`` for the known terms; optional.
+    ``UNSPIN_DICTD_DIR`` overrides."""
     path = Path(os.environ.get("UNSPIN_DICTD_DIR", "/usr/share/dictd"))
     return path if path.is_dir() else None
 

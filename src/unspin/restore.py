@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import candidates, decision, decode, lexicon, lm, neural, scoring, text
+from . import candidates, decision, decode, lexicon, lm, neural, scoring, terms, text
 from .lexicon import Lexicon, source_names
 from .lm import TrigramLM
 from .neural import NeuralLM
@@ -17,15 +17,7 @@ from .resources import ResourceError
 from .results import Alternative, Evidence, Restoration, Span, apply_spans
 from .scoring import Params
 
-# English closed-class words (articles, pronouns, auxiliaries, common prepositions and
-# conjunctions): the screening pass doesn't look them up as single words. A spinner's
-# substitute is almost never one of these, and they are ~40 % of running text.
-CLOSED_CLASS = frozenset(
-    """a an the this that these those which who whom whose what it its it's he him his she her hers
-    they them their theirs we us our ours you your yours i me my mine is are was were be been being
-    am has have had do does did will would shall should can could may might must not and or but nor
-    of to in on at by for with from into as than if""".split()
-)
+CLOSED_CLASS = candidates.CLOSED_CLASS
 
 
 class Restorer:
@@ -48,9 +40,11 @@ class Restorer:
         self.params = params or Params()
         # Each thesaurus' best past the cut (lexicon.PER_SOURCE) cost the trigram engine ~20 % of
         # its speed for no exactness: only the neural re-scorer tells such rare originals apart.
+        known_terms = terms.TermIndex(self.lexicon, CLOSED_CLASS) if self.params.known_terms else None
         self.candidates = candidates.Candidates(
-            self.lexicon, self.lm, self.params.max_candidates, source_best=neural_lm is not None
-        )
+            self.lexicon, self.lm, self.params.max_candidates, source_best=neural_lm is not None,
+            terms=known_terms,
+        )  # fmt: skip
         # The screen keeps to the top of the list: its budget is per word of every text checked.
         self.screen_candidates = candidates.Candidates(
             self.lexicon, self.lm, self.params.screen_candidates, CLOSED_CLASS, source_best=False

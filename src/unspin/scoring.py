@@ -71,6 +71,11 @@ class Params:
     # (trigram gain + channel + document evidence) is above this: its cost is per candidate.
     neural_floor: float = -2.0
     neural_options: int = 4  # per start token
+    # Known multiword terms spun word by word as candidates (``terms``): off by default. On dev
+    # text they cost the neural engine a point of exactness (its decision model has never seen
+    # such candidates) and the trigram engine half its speed and more false edits; they are
+    # what restores a tortured phrase ("flag to commotion proportion").
+    known_terms: bool = False
 
 
 def prior(option: Option, params: Params, costs: dict[int, float] | None) -> float:

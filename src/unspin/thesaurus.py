@@ -142,7 +142,9 @@ PIVOT_DICTIONARIES = {  # dictd name → which side its headwords are on
 }  # fmt: skip
 PIVOT_MIN_AGREEMENT = 2
 PIVOT_MAX_FANOUT = 20  # a German phrase with more English translations is too polysemous to pivot on
-_DICTD_DIGITS = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}  # noqa: E501
+_DICTD_DIGITS = {
+    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
+}  # noqa: E501
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\]]*\]|\{[^}]*\}|<[^>]*>|/[^/]*/")
 _PLACEHOLDER = re.compile(r"\b(sb|sth|jdn|jdm|jds|etw)\b\.?('s)?")
 _ENGLISH_PHRASE = re.compile(r"^[a-z][a-z' -]*$")
@@ -224,3 +226,40 @@ def pivot_pairs(directory: Path | None = None) -> Iterator[tuple[str, str, int]]
         words_a, words_b = set(a.split()), set(b.split())
         if n >= PIVOT_MIN_AGREEMENT and not (words_a <= words_b or words_b <= words_a):
             yield a, b, n
+
+
+# --------------------------------------------------------------------------- known terms
+#
+# Paper mills spin a technical compound one word at a time ("counterfeit consciousness" for
+# "artificial intelligence"), and no thesaurus lists the result. An inventory of known
+# multiword terms lets the engine propose the compound (see ``terms``).
+
+TERM_DICTIONARIES = ("foldoc", "gcide")  # Debian dict-foldoc (computing), dict-gcide (general)
+_TERM = re.compile(r"^[a-z]+(?: [a-z]+){1,3}$")  # 2–4 plain words
+
+
+def term_inventory(wordnet_root: Path | None = None, dictd: Path | None = None) -> Iterator[str]:
+    """Known multiword terms, lower case, hyphens as spaces, each once: WordNet's multiword
+    lemmas and the multiword headwords of Debian's FOLDOC and GCIDE dictionaries."""
+    dictd = dictd or resources.dictd_dir()
+    seen: set[str] = set()
+
+    def normal(term: str) -> str | None:
+        term = " ".join(term.lower().replace("-", " ").split())
+        if term in seen or not _TERM.match(term):
+            return None
+        seen.add(term)
+        return term
+
+    for _pos, lemmas in wordnet_synsets(wordnet_root):
+        for lemma in lemmas:
+            if term := normal(lemma):
+                yield term
+    for name in TERM_DICTIONARIES:
+        index = dictd / f"{name}.index" if dictd else None
+        if index is None or not index.exists():
+            continue
+        with open(index, encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if not line.startswith("00") and (term := normal(line.split("\t", 1)[0])):
+                    yield term
