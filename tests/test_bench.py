@@ -16,6 +16,22 @@ def test_metrics_count_exact_detected_and_false_edits():
     assert (wrong.exact, wrong.detected, wrong.correct_edits) == (0, 1, 0)
 
 
+def test_one_edit_may_restore_a_run_of_substitutions():
+    spun = "the flag to commotion proportion was low"
+    gold = [
+        {"spun_start": 4, "spun_end": 8, "original": "signal", "substitute": "flag"},
+        {"spun_start": 12, "spun_end": 21, "original": "noise", "substitute": "commotion"},
+        {"spun_start": 22, "spun_end": 32, "original": "ratio", "substitute": "proportion"},
+    ]
+    term = Span(4, 32, "flag to commotion proportion", "signal to noise ratio", 0.9)
+    c = score(spun, gold, [term])
+    assert (c.exact, c.correct_edits, c.false_edits) == (3, 1, 0)  # "to" given back unchanged
+    part = score(spun, gold, [Span(4, 21, "flag to commotion", "signal to noise", 0.9)])
+    assert (part.exact, part.correct_edits) == (2, 1)
+    wrong = score(spun, gold, [Span(4, 32, "flag to commotion proportion", "signal to noise level", 0.5)])
+    assert (wrong.exact, wrong.correct_edits, wrong.false_edits) == (0, 0, 1)
+
+
 def test_splits_are_disjoint_and_stable():
     d = corpora.Document("lee/x/001#0", "news", "text")
     assert d.split == corpora.Document("lee/x/001#0", "news", "other").split

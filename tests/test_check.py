@@ -122,16 +122,37 @@ def test_phrase_discovery_ranks_phrases_shared_across_documents():
 
 
 class _CountingRestorer:
-    """Stands in for the neural restorer: ``edits`` spans of the given confidence, calls counted."""
+    """Stands in for the neural restorer: ``edits`` spans of the given confidence (one character
+    each, from offset ``at``), calls counted."""
 
-    def __init__(self, edits: int, confidence: float):
-        self.edits, self.confidence, self.calls = edits, confidence, 0
+    def __init__(self, edits: int, confidence: float, at: int = 0):
+        self.edits, self.confidence, self.at, self.calls = edits, confidence, at, 0
 
     def restore(self, source):
         from types import SimpleNamespace
 
         self.calls += 1
-        return SimpleNamespace(spans=[SimpleNamespace(confidence=self.confidence)] * self.edits)
+        starts = range(self.at, self.at + self.edits)  # one character each
+        return SimpleNamespace(
+            spans=[SimpleNamespace(start=k, end=k + 1, confidence=self.confidence) for k in starts]
+        )
+
+
+def test_a_document_is_restored_once_however_many_of_its_units_are_uncertain():
+    from unspin.check import CONFIRM_FROM, Detector
+
+    paragraphs = (EXAMPLES / "original.txt").read_text().split("\n\n")
+    assert len(paragraphs) > 1
+    document = "\n\n".join(paragraphs)
+    second = document.index(paragraphs[1])
+    confirmer = _CountingRestorer(8, 0.95, at=second)  # confident edits, all in the second paragraph
+    detector = Detector(confirmer=confirmer)
+    detector.probability = lambda _tally: CONFIRM_FROM  # every unit uncertain
+    result = detector.check(document)
+    assert confirmer.calls == 1
+    assert all(u.confirmed for u in result.paragraphs)
+    by_start = {u.start: u.probability for u in result.paragraphs}
+    assert by_start[second] > by_start[result.paragraphs[0].start]  # judged from its own spans
 
 
 def test_only_uncertain_units_go_to_the_confirmer_and_its_edits_decide():
@@ -145,7 +166,7 @@ def test_only_uncertain_units_go_to_the_confirmer_and_its_edits_decide():
         for screen_p, asks in ((CONFIRM_FROM / 2, False), (CONFIRM_FROM, True), (detector.threshold, False)):
             detector.probability = lambda _tally, p=screen_p: p  # the screen's verdict, pinned
             calls = confirmer.calls
-            p, confirmed, _spans = detector.judged(original, tally)
+            p, confirmed = detector.judged(tally, lambda c=confirmer: c.restore(original).spans)
             assert confirmed == asks and confirmer.calls == calls + asks
             if asks:  # eight confident edits in ~100 words: spun; none: not spun
                 assert (p >= detector.threshold) == spun

@@ -144,4 +144,4 @@ def test_known_terms_restore_a_tortured_phrase_when_asked():
         pytest.skip("'signal to noise ratio' not in the term inventory (WordNet and dict-foldoc)")
     spun = "The flag to commotion proportion was low in the recordings."
     assert restorer.restore(spun).text == "The signal to noise ratio was low in the recordings."
-    assert Restorer().restore(spun).text == spun  # off by default
+    assert Restorer().restore(spun).text == spun  # the trigram engine goes without by default

@@ -17,7 +17,8 @@ how many confident edits the restoration makes: a second logistic model
 (``data/confirmer.json``, trained by ``bench/train_confirmer.py`` on our own
 spinner's output) over the screen's verdict and those edits. It costs the
 neural restorer's speed on the uncertain units, and on text judged spun,
-whose flagged spans then come from the neural restorer too.
+whose flagged spans then come from the neural restorer too; a text is restored
+at most once, and each paragraph judged from the spans inside it.
 
 Text the model can't read — too short, or mostly words the English LM has
 never seen — gets the verdict ``"not enough English text"`` and no
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import bisect
 import math
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import NamedTuple
@@ -224,13 +226,13 @@ class Detector:
     def uncertain(self, p: float | None) -> bool:
         return p is not None and CONFIRM_FROM <= p < self.threshold
 
-    def judged(self, unit: str, tally: _Tally) -> tuple[float | None, bool, list[Span] | None]:
-        """(probability, whether the confirmer judged it, the confirmer's spans if it did)."""
+    def judged(self, tally: _Tally, restored: Callable[[], list[Span]]) -> tuple[float | None, bool]:
+        """(probability, whether the confirmer judged it); ``restored()`` gives the confirmer's
+        spans over the unit, asked for only when the screen is unsure."""
         p = self.probability(tally)
         if self.confirmer is None or not self.uncertain(p):
-            return p, False, None
-        spans = self.confirmer.restore(unit).spans
-        return self.confirm_model.probability(confirm_features(p, spans, tally.words)), True, spans
+            return p, False
+        return self.confirm_model.probability(confirm_features(p, restored(), tally.words)), True
 
     def word_evidence(self, para: str) -> list[ScreenedWord]:
         """The screening pass's evidence per word, counted once per word form: an honest text
@@ -292,12 +294,24 @@ class Detector:
 
     def check(self, source: str) -> CheckResult:
         doc, paras, sents = self.tallies(source)
-        p, confirmed, confirmed_spans = self.judged(source, doc)
+        # The confirmer restores the whole text at most once, whichever units ask: a paragraph
+        # is judged from the spans inside it, and the spans shown are the same ones.
+        restoration: list[list[Span]] = []
+
+        def restored() -> list[Span]:
+            if not restoration:
+                restoration.append(self.confirmer.restore(source).spans)
+            return restoration[0]
+
+        def inside(a: int, b: int) -> list[Span]:
+            return [s for s in restored() if a <= s.start and s.end <= b]
+
+        p, confirmed = self.judged(doc, restored)
         verdict = UNREADABLE if p is None else SPUN if p >= self.threshold else NOT_SPUN
         paragraphs = []
         for a, b, t in paras:
             # one paragraph is the document: judged (and perhaps confirmed) once, above
-            p_par, c_par, _ = self.judged(source[a:b], t) if len(paras) > 1 else (p, confirmed, None)
+            p_par, c_par = self.judged(t, lambda a=a, b=b: inside(a, b)) if len(paras) > 1 else (p, confirmed)
             paragraphs.append(_unit(a, b, t, p_par, c_par))
         # Flagged spans: the full restoration, only where something was judged spun
         # (a spun document, or a spun paragraph in an honest one). Clean text, the
@@ -307,8 +321,8 @@ class Detector:
         )
         if not judged_spun or p is None:
             spans = []
-        elif confirmed_spans is not None:  # the confirmer restored it already, and better
-            spans = confirmed_spans
+        elif restoration:  # the confirmer restored it already, and better
+            spans = restoration[0]
         else:
             spans = (self.confirmer or self.restorer).restore(source).spans
         return CheckResult(

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .candidates import Option
-from .lexicon import PIVOT
+from .lexicon import PIVOT, TERM
 from .lm import TrigramLM, history_of
 
 MODEL_PATH = Path(__file__).parent / "data" / "decision.json"
@@ -37,6 +37,7 @@ FEATURES = (
     "moby",
     "mythes",
     "pivot",  # linked by the bilingual pivot (a back-off source, see lexicon)
+    "term",  # a known multiword term matched word by word (``terms``)
     "sources",  # how many of them
     "unigram_observed",  # log P(observed) per word, no context
     "unigram_candidate",
@@ -99,9 +100,15 @@ def rows_for_chunk(
             opts = sorted(
                 ((s + channel_weight * adapt.get(o.sources, 0.0), o) for s, o in opts), key=lambda t: -t[0]
             )
-        top = opts[:per_start]
-        for rank, (score, opt) in enumerate(top):
-            nxt = top[rank + 1][0] if rank + 1 < len(top) else score - 10.0
+        # A known term (``terms``) is asked about on top of the best candidates, not in place
+        # of one, and ranked against them without changing their ranks: the LM favours a fluent
+        # term, and it would crowd out or outrank the word's original.
+        top = [t for t in opts if not t[1].sources & TERM][:per_start]
+        # (rank, score, option, the next best score: for "lead")
+        entries = [(k, s, o, top[k + 1][0] if k + 1 < len(top) else s - 10.0) for k, (s, o) in enumerate(top)]
+        for s, o in [t for t in opts if t[1].sources & TERM][:1]:
+            entries.append((sum(x > s for x, _ in top), s, o, max((x for x, _ in top), default=s - 10.0)))
+        for rank, score, opt, nxt in entries:
             n_obs = opt.end - i
             uni_obs = unigram(" ".join(words[i : opt.end]))
             adapted = channel_weight * adapt.get(opt.sources, 0.0)
@@ -121,7 +128,8 @@ def rows_for_chunk(
                         float(bool(src & 2)),
                         float(bool(src & 4)),
                         float(bool(src & PIVOT)),
-                        float(bin(src).count("1")),
+                        float(bool(src & TERM)),
+                        float(bin(src & ~TERM).count("1")),
                         uni_obs / n_obs,
                         (uni_obs + opt.unigram_gain) / len(opt.words),
                         fit,
@@ -141,16 +149,17 @@ def rows_for_chunk(
 
 
 def add_neural_features(rows: list[Row], gains: list[float]) -> None:
-    """Append NEURAL_FEATURES to each row, given each row's neural gain."""
+    """Append NEURAL_FEATURES to each row, given each row's neural gain. A known term's row is
+    ranked against the others at its start; theirs are ranked among themselves (see
+    ``rows_for_chunk``)."""
     by_start: dict[int, list[tuple[Row, float]]] = {}
     for r, g in zip(rows, gains):
         by_start.setdefault(r.start, []).append((r, g))
     for group in by_start.values():
-        group.sort(key=lambda rg: -rg[1])
-        for rank, (r, g) in enumerate(group):
-            others = [0.0] + [h for q, h in group if q is not r]  # 0.0: keeping the observed words
-            r.features += [g, float(rank), g - max(others)]
-
+        plain = [rg for rg in group if not rg[0].option.sources & TERM]
+        for r, g in group:
+            rivals = [h for q, h in plain if q is not r]
+            r.features += [g, float(sum(h > g for h in rivals)), g - max([0.0, *rivals])]  # 0.0: keeping
 
 class LogisticModel:
     """A standardised logistic model in the JSON format ``bench/model_file.py`` writes.

@@ -88,13 +88,16 @@ PER_SOURCE = 10
 # context, of at least this many nats. It keeps "signal to noise ratio" and drops GCIDE's
 # archaic headwords that the LM has never seen together ("apple of love").
 TERM_MIN_PMI = 3.0
-SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases", 16: "pivot"}  # bit → thesaurus
+SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases", 16: "pivot", 32: "term"}  # bit → source
 OWN_FORM = 128  # flag in ``top_src``: an own inflection kept past the MAX_RANKED cut
 SOURCE_BEST = 64  # flag in ``top_src``: one of a thesaurus' PER_SOURCE best, kept past the cut
 # Links only the bilingual pivot proposes don't compete in the two cuts, only as its PER_SOURCE
 # best: on our benchmark spinners (none paraphrases through translation) letting them compete
 # took places from better links and cost the trigram engine 0.5-1 point of exactness (dev).
 PIVOT = 16
+# Not a link source: marks a candidate that is a known term matched word by word (``terms``);
+# its words' links keep their own bits.
+TERM = 32
 BASE = "BASE"  # the analysis "this form is the lemma itself"
 # log P(the spinner left a substitute uninflected): a base-form substitute
 # ("purchase") may stand for an inflected original ("bought").

@@ -34,12 +34,13 @@ import math
 from dataclasses import dataclass
 
 from .candidates import Option
-from .lexicon import PIVOT, SOURCES
+from .lexicon import PIVOT, SOURCES, TERM
 from .lm import TrigramLM, extend
 
 # The thesauri whose share of the evidence adapts the channel. The pivot is a back-off that
 # only speaks where no thesaurus links a pair (see lexicon): its links keep the plain cost.
-SOURCE_BITS = tuple(b for b in SOURCES if b != PIVOT)
+# TERM marks a known term, not a thesaurus: the term's own links say which thesauri it took.
+SOURCE_BITS = tuple(b for b in SOURCES if b not in (PIVOT, TERM))
 
 
 @dataclass(frozen=True)
@@ -71,11 +72,11 @@ class Params:
     # (trigram gain + channel + document evidence) is above this: its cost is per candidate.
     neural_floor: float = -2.0
     neural_options: int = 4  # per start token
-    # Known multiword terms spun word by word as candidates (``terms``): off by default. On dev
-    # text they cost the neural engine a point of exactness (its decision model has never seen
-    # such candidates) and the trigram engine half its speed and more false edits; they are
-    # what restores a tortured phrase ("flag to commotion proportion").
-    known_terms: bool = False
+    # Known multiword terms spun word by word as candidates (``terms``). None: with the neural
+    # re-scorer, whose decision model is trained with them. The trigram engine goes without:
+    # they halve its speed on fresh text, and it can't tell a spun term from the honest
+    # phrases that reach one through loose links (more false edits on dev).
+    known_terms: bool | None = None
 
 
 def prior(option: Option, params: Params, costs: dict[int, float] | None) -> float:

@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import NamedTuple
 
-from .lexicon import BASE, Lexicon
+from .lexicon import BASE, TERM, Lexicon
 
 
 class Link(NamedTuple):
@@ -49,7 +49,7 @@ class TermMatch(NamedTuple):
     end: int
     text: str
     channel: float  # the sum over its linked words
-    sources: int
+    sources: int  # lexicon.TERM and the bits of its words' links
 
 
 class TermIndex:
@@ -60,10 +60,9 @@ class TermIndex:
         self.function_words = function_words
         ptr, words = lexicon.term_ptr, lexicon.term_word.tolist()
         self.terms = [tuple(words[ptr[k] : ptr[k + 1]]) for k in range(len(ptr) - 1)]
-        first_words = {term[0] for term in self.terms}
-        self.first_of: dict[int, list[int]] = {w: [] for w in first_words}
+        self.first_of: dict[int, list[int]] = {}  # first word → the terms it starts
         for k, term in enumerate(self.terms):
-            self.first_of[term[0]].append(k)
+            self.first_of.setdefault(term[0], []).append(k)
         self.known = set(self.terms)
         self.function_ids = {lexicon.ids[w] for w in function_words if w in lexicon.ids}
         # Bounded: a common word's link table holds hundreds of entries.
@@ -145,7 +144,7 @@ class TermIndex:
                         continue
                     if self._known_run(words[i : i + len(term)]):
                         continue  # the text has a known term here already: don't trade it for another
-                    sources = 0
+                    sources = TERM
                     for s in slots:
                         sources |= s.sources
                     text = " ".join(s.word for s in slots)

@@ -1,7 +1,8 @@
 """Restoration metrics, computed on the spun text's character offsets.
 
 * coverage — gold substitutions whose original is among the engine's candidates at all;
-* exact — gold substitutions restored exactly (same span, same words, case-insensitive);
+* exact — gold substitutions restored exactly (same span, same words, case-insensitive; one
+  multiword edit may restore a run of neighbouring substitutions, see ``gold_runs``);
 * detected — gold substitutions touched by some edit;
 * precision — edits that exactly undo a gold substitution / all edits;
 * false-edit rate — word tokens the spinner left alone that an edit changed / all such tokens.
@@ -50,25 +51,49 @@ def _norm(s: str) -> str:
     return " ".join(s.lower().replace("’", "'").split())
 
 
+MAX_RUN = 4  # neighbouring gold substitutions one edit may restore together
+
+
+def gold_runs(spun: str, gold: list[tuple[int, int, str]]) -> dict[tuple[int, int, str], list[int]]:
+    """What restores which gold substitutions: each substitution's (start, end, original), and
+    each run of up to ``MAX_RUN`` neighbouring ones joined with the spun text between them (at
+    most one word the spinner kept), → the indexes of the substitutions it restores. A spinner
+    that swaps a term word by word leaves "flag to commotion proportion" as three substitutions,
+    and the one edit "signal to noise ratio" restores all three."""
+    order = sorted(range(len(gold)), key=lambda i: gold[i][0])
+    out: dict[tuple[int, int, str], list[int]] = {}
+    for a, i in enumerate(order):
+        start, end, joined = gold[i]
+        out.setdefault((start, end, _norm(joined)), []).append(i)
+        members = [i]
+        for j in order[a + 1 : a + MAX_RUN]:
+            gap = spun[end : gold[j][0]]
+            if not (gap[:1].isspace() and gap[-1:].isspace() and len(gap.split()) <= 1):
+                break
+            joined, end, members = joined + gap + gold[j][2], gold[j][1], members + [j]
+            out.setdefault((start, end, _norm(joined)), members)
+    return out
+
+
 def score(spun: str, gold: list[dict], spans: list[Span], candidates=None) -> Counts:
     """Compare predicted ``spans`` over ``spun`` with ``gold`` edits (spun_start/spun_end/original)."""
     c = Counts(gold=len(gold), edits=len(spans))
-    exact = {(s.start, s.end, _norm(s.suggestion)) for s in spans}
+    runs = gold_runs(spun, [(g["spun_start"], g["spun_end"], g["original"]) for g in gold])
+    correct = [runs.get((s.start, s.end, _norm(s.suggestion))) for s in spans]
+    c.exact = len({i for members in correct if members for i in members})
+    c.correct_edits = sum(members is not None for members in correct)
     for g in gold:
-        key = (g["spun_start"], g["spun_end"], _norm(g["original"]))
-        if key in exact:
-            c.exact += 1
         c.detected += any(s.start < g["spun_end"] and g["spun_start"] < s.end for s in spans)
         if candidates is not None:  # the engine's own candidate list for the observed words
-            c.covered += any(cand[0] == key[2] for cand in candidates(_norm(g["substitute"])))
-    golden = {(g["spun_start"], g["spun_end"], _norm(g["original"])) for g in gold}
-    c.correct_edits = sum((s.start, s.end, _norm(s.suggestion)) in golden for s in spans)
+            original = _norm(g["original"])
+            c.covered += any(cand[0] == original for cand in candidates(_norm(g["substitute"])))
     # Character masks keep this linear in the text length.
     in_gold, in_edit = bytearray(len(spun)), bytearray(len(spun))
     for g in gold:
         in_gold[g["spun_start"] : g["spun_end"]] = b"\1" * (g["spun_end"] - g["spun_start"])
-    for s in spans:
-        in_edit[s.start : s.end] = b"\1" * (s.end - s.start)
+    for s, members in zip(spans, correct):
+        if members is None:  # (a correct run's kept words in between are given back unchanged)
+            in_edit[s.start : s.end] = b"\1" * (s.end - s.start)
     for m in text.WORD_RE.finditer(spun):
         c.words += 1
         if not any(in_gold[m.start() : m.end()]):
