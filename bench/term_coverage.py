@@ -33,8 +33,7 @@ def spun_terms(original: str, edits: list[tuple[int, int, int, int]], index) -> 
         words = [t.lower for t in chunk.tokens]
         for i in range(len(words)):
             for n in (4, 3, 2):
-                run = tuple(index.lexicon.ids.get(w, -1) for w in words[i : i + n])
-                if len(run) < n or run not in index.known:
+                if i + n > len(words) or not index.is_term(words[i : i + n]):
                     continue
                 toks = chunk.tokens[i : i + n]
                 content = [t for t in toks if t.lower not in CLOSED_CLASS]

@@ -161,6 +161,7 @@ def add_neural_features(rows: list[Row], gains: list[float]) -> None:
             rivals = [h for q, h in plain if q is not r]
             r.features += [g, float(sum(h > g for h in rivals)), g - max([0.0, *rivals])]  # 0.0: keeping
 
+
 class LogisticModel:
     """A standardised logistic model in the JSON format ``bench/model_file.py`` writes.
 

@@ -184,12 +184,8 @@ class Lexicon:
         ids = self.top_cand[lo:hi].tolist()
         return [
             Candidate(
-                self.strings[c],
-                ch,
-                src & ~(OWN_FORM | SOURCE_BEST),
-                self.unigram[c],
-                bool(src & OWN_FORM),
-                bool(src & SOURCE_BEST),
+                self.strings[c], ch, src & ~(OWN_FORM | SOURCE_BEST), self.unigram[c],
+                bool(src & OWN_FORM), bool(src & SOURCE_BEST),
             )  # fmt: skip
             for c, ch, src in zip(ids, self.top_channel[lo:hi].tolist(), self.top_src[lo:hi].tolist())
         ]

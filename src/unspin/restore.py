@@ -38,10 +38,10 @@ class Restorer:
         self.lexicon = lex or lexicon.load()
         self.lm = model or lm.load()
         self.params = params or Params()
+        use_terms = neural_lm is not None if self.params.known_terms is None else self.params.known_terms
+        known_terms = terms.TermIndex(self.lexicon, CLOSED_CLASS) if use_terms else None  # see Params
         # Each thesaurus' best past the cut (lexicon.PER_SOURCE) cost the trigram engine ~20 % of
         # its speed for no exactness: only the neural re-scorer tells such rare originals apart.
-        use_terms = neural_lm is not None if self.params.known_terms is None else self.params.known_terms
-        known_terms = terms.TermIndex(self.lexicon, CLOSED_CLASS) if use_terms else None
         self.candidates = candidates.Candidates(
             self.lexicon, self.lm, self.params.max_candidates, source_best=neural_lm is not None,
             terms=known_terms,

@@ -69,9 +69,6 @@ class TermIndex:
         self.links = lru_cache(maxsize=8192)(self._links)
         self.seconds = lru_cache(maxsize=8192)(self._seconds)
 
-    def __len__(self) -> int:
-        return len(self.terms)
-
     def _links(self, form: str) -> dict[int, list[Link]]:
         """Term words (string ids of base forms) that the observed ``form`` may stand for, each
         with its links, best first (one per analysis of ``form``: "leaves" is a noun or a verb)."""
@@ -94,10 +91,9 @@ class TermIndex:
             links.sort(key=lambda link: -link.channel)
         return out
 
-    def _known_run(self, words: list[str]) -> bool:
-        ids = self.lexicon.ids
-        run = tuple(ids.get(w, -1) for w in words)
-        return run in self.known
+    def is_term(self, words: list[str]) -> bool:
+        """Are ``words`` (lower case) a known term as they stand?"""
+        return tuple(self.lexicon.ids.get(w, -1) for w in words) in self.known
 
     def _seconds(self, form: str) -> dict[int, list[int]]:
         """The terms whose first word ``form`` may stand for, by their second word."""
@@ -125,10 +121,10 @@ class TermIndex:
                     if i + len(term) > n:
                         continue
                     slots = []
+                    last = len(term) - 1
                     for j, word in enumerate(term):
                         if j and not spaced[i + j - 1]:
                             break
-                        last = len(term) - 1
                         link = next(
                             (x for x in self.links(words[i + j]).get(word, ()) if x.fits(j, last)), None
                         )
@@ -142,7 +138,7 @@ class TermIndex:
                         s.sources or w in self.function_ids for s, w in zip(slots, term)
                     ):
                         continue
-                    if self._known_run(words[i : i + len(term)]):
+                    if self.is_term(words[i : i + len(term)]):
                         continue  # the text has a known term here already: don't trade it for another
                     sources = TERM
                     for s in slots:

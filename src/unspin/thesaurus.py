@@ -142,9 +142,7 @@ PIVOT_DICTIONARIES = {  # dictd name → which side its headwords are on
 }  # fmt: skip
 PIVOT_MIN_AGREEMENT = 2
 PIVOT_MAX_FANOUT = 20  # a German phrase with more English translations is too polysemous to pivot on
-_DICTD_DIGITS = {
-    c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")
-}  # noqa: E501
+_DICTD_DIGITS = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}  # noqa: E501
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\]]*\]|\{[^}]*\}|<[^>]*>|/[^/]*/")
 _PLACEHOLDER = re.compile(r"\b(sb|sth|jdn|jdm|jds|etw)\b\.?('s)?")
 _ENGLISH_PHRASE = re.compile(r"^[a-z][a-z' -]*$")
