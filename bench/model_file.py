@@ -37,3 +37,37 @@ def write_logistic(
         **(extra or {}),
     }
     path.write_text(json.dumps(spec, indent=1) + "\n")
+
+
+def write_trees(
+    path: Path, features, model, threshold: float, validation: dict, trained_on: str
+) -> None:
+    """A fitted ``HistGradientBoostingClassifier`` as the flat node table ``decision.BoostedTrees``
+    reads (its docstring explains the format), with the threshold and how the model was made."""
+    roots, feature, split, left, right, value, depth = [], [], [], [], [], [], 0
+    for (tree,) in model._predictors:  # one tree per boosting round (binary: one per round)
+        base = len(feature)
+        roots.append(base)
+        for n in tree.nodes:
+            feature.append(-1 if n["is_leaf"] else int(n["feature_idx"]))
+            split.append(float(n["num_threshold"]))
+            left.append(base + int(n["left"]))
+            right.append(base + int(n["right"]))
+            value.append(float(n["value"]) if n["is_leaf"] else 0.0)
+            depth = max(depth, int(n["depth"]))
+    spec = {
+        "features": list(features),
+        "baseline": float(model._baseline_prediction.ravel()[0]),
+        "depth": depth,
+        "roots": roots,
+        "feature": feature,
+        "split": split,  # unrounded: a row exactly at a split must go the same way
+        "left": left,
+        "right": right,
+        "value": [round(x, 6) for x in value],
+        "threshold": threshold,
+        "validation": validation,
+        "trained_on": trained_on,
+        "command": "python " + " ".join(_reproducing(sys.argv)),
+    }
+    path.write_text(json.dumps(spec, separators=(",", ":")) + "\n")

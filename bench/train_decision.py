@@ -11,6 +11,10 @@ on the first, and the decision threshold is chosen on the second: the highest ex
 recall whose false-edit rate (untouched words changed, spun and clean text together) stays at or
 under ``--max-false-edits``.
 
+``--model trees`` fits gradient-boosted trees instead of the logistic model (the default with
+``--neural``): the neural features interact with the others (a big neural gain means more from a
+WordNet link than from a loose pivot one), which a sum of weights can't express.
+
 With ``--neural`` the candidates are the neural re-scorer's (``Params.neural_floor``), each with
 the neural features too, and the model goes to ``data/decision_neural.json``. ``--samples FILE``
 keeps the collected feature rows (a pickle) and reuses them on the next run.
@@ -26,10 +30,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-from model_file import write_logistic  # bench/ is on sys.path when run as a script
+from model_file import write_logistic, write_trees  # bench/ is on sys.path when run as a script
 
-from unspin import Restorer, text
-from unspin.bench.metrics import gold_runs
+from unspin import Restorer
+from unspin.bench.metrics import Counts, gold_runs, judge
 from unspin.bench.run import select_documents
 from unspin.decision import FEATURES, MODEL_PATH, NEURAL_FEATURES, NEURAL_MODEL_PATH, Row, choose
 from unspin.spin import STYLES, Spinner
@@ -70,25 +74,11 @@ def collect(words: int, neural: bool):
 
 def evaluate(samples, probs, threshold):
     """Exact recall and false-edit rate of the engine's decisions at ``threshold``."""
-    gold_n = exact = untouched = false = 0
+    total = Counts()
     for (_, spun, gold, rows), p in zip(samples, probs):
         cand = [Row(s, e, c, 0.0, [], float(q)) for (s, e, c, _), q in zip(rows, p)]  # option = its text
-        edits = [(r.start, r.end, r.option.lower()) for r, _ in choose(cand, threshold)]
-        singles = [key for key, members in gold.items() if len(members) == 1]
-        gold_n += len(singles)
-        exact += len({i for e in edits for i in gold.get(e, ())})
-        in_gold = bytearray(len(spun))
-        for s, e, _ in singles:
-            in_gold[s:e] = b"\1" * (e - s)
-        in_edit = bytearray(len(spun))
-        for s, e, c in edits:
-            if (s, e, c) not in gold:  # (a correct run's kept words are given back unchanged)
-                in_edit[s:e] = b"\1" * (e - s)
-        for m in text.WORD_RE.finditer(spun):
-            if not any(in_gold[m.start() : m.end()]):
-                untouched += 1
-                false += any(in_edit[m.start() : m.end()])
-    return exact / max(gold_n, 1), false / max(untouched, 1)
+        total.add(judge(spun, gold, [(r.start, r.end, r.option) for r, _ in choose(cand, threshold)]))
+    return total.exact / max(total.gold, 1), total.false_edits / max(total.untouched, 1)
 
 
 def reliability_table(p: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[list[float]]:
@@ -105,13 +95,31 @@ def reliability_table(p: np.ndarray, correct: np.ndarray, bins: int = 10) -> lis
     return rows
 
 
-def main() -> int:
+def fit(kind: str, X: np.ndarray, y: np.ndarray):
+    """(model, transform): a fitted classifier and what it expects its rows to be put through."""
+    if kind == "trees":
+        from sklearn.ensemble import HistGradientBoostingClassifier
+
+        # max_depth bounds the engine's vectorised walk (decision.BoostedTrees); random_state
+        # fixes the early-stopping split, so a rerun gives the same file.
+        model = HistGradientBoostingClassifier(
+            learning_rate=0.1, max_iter=300, max_leaf_nodes=15, max_depth=6, random_state=0
+        ).fit(X, y)
+        return model, lambda rows: rows
     from sklearn.linear_model import LogisticRegression
 
+    mean, scale = X.mean(0), X.std(0) + 1e-9
+    model = LogisticRegression(C=1.0, max_iter=2000).fit((X - mean) / scale, y)
+    model.mean_, model.scale_ = mean, scale
+    return model, lambda rows: (rows - mean) / scale
+
+
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--words", type=int, default=15_000, help="dev words per setting")
     ap.add_argument("--max-false-edits", type=float, default=0.005)
     ap.add_argument("--neural", action="store_true", help="train the neural re-scorer's model")
+    ap.add_argument("--model", choices=("logistic", "trees"), help="default: trees with --neural")
     ap.add_argument("--samples", type=Path, help="cache of the collected rows (pickle)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
@@ -126,14 +134,13 @@ def main() -> int:
             args.samples.write_bytes(pickle.dumps(samples))
     X = np.array([f for s in samples if s[0] == "train" for *_, f in s[3]])
     y = np.array([(a, b, c.lower()) in s[2] for s in samples if s[0] == "train" for a, b, c, _ in s[3]])
-    mean, scale = X.mean(0), X.std(0) + 1e-9
-    model = LogisticRegression(C=1.0, max_iter=2000).fit((X - mean) / scale, y)
-    print(f"train: {len(y):,} candidate edits, {y.sum():,} correct", file=sys.stderr)
+    kind = args.model or ("trees" if args.neural else "logistic")
+    model, transform = fit(kind, X, y)
+    print(f"train: {len(y):,} candidate edits, {y.sum():,} correct ({kind})", file=sys.stderr)
 
     val = [s for s in samples if s[0] == "validation"]
     probs = [
-        model.predict_proba((np.array([r[3] for r in s[3]]) - mean) / scale)[:, 1] if s[3] else []
-        for s in val
+        model.predict_proba(transform(np.array([r[3] for r in s[3]])))[:, 1] if s[3] else [] for s in val
     ]
     reliability = reliability_table(
         np.concatenate([p for p in probs if len(p)]),
@@ -148,13 +155,16 @@ def main() -> int:
     if best is None:
         print("no threshold meets the false-edit limit", file=sys.stderr)
         return 1
-    write_logistic(
-        out, features, mean, scale, model, best[0],
-        {"exact": best[1], "false_edit_rate": best[2], "max_false_edits": args.max_false_edits,
-         "reliability": reliability},
+    validation = {"exact": best[1], "false_edit_rate": best[2], "max_false_edits": args.max_false_edits,
+                  "reliability": reliability}  # fmt: skip
+    trained_on = (
         f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
-        f"{args.words} words per setting" + (", neural re-scorer" if args.neural else ""),
-    )  # fmt: skip
+        f"{args.words} words per setting" + (", neural re-scorer" if args.neural else "")
+    )
+    if kind == "trees":
+        write_trees(out, features, model, best[0], validation, trained_on)
+    else:
+        write_logistic(out, features, model.mean_, model.scale_, model, best[0], validation, trained_on)
     print(f"threshold {best[0]:.3f}: validation exact {best[1]:.3f}, false edits {best[2]:.4f} → {out}")
     return 0
 

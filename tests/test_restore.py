@@ -40,9 +40,10 @@ def test_output_equals_input_outside_the_spans(restorer):
 
 
 def test_capitalisation_is_carried_over(restorer):
-    spans = restorer.restore((EXAMPLES / "spun.txt").read_text()).spans
+    spun = (EXAMPLES / "spun.txt").read_text()
+    spans = restorer.restore(spun + "\n\n" + spun.upper()).spans  # shouting: every edit capitalised
     capitalised = [s for s in spans if s.observed[:1].isupper()]
-    assert capitalised  # the example has sentence-initial and title-case edits
+    assert capitalised
     for s in capitalised:
         assert s.suggestion[:1].isupper()
         if s.observed.isupper() and len(s.observed) > 1:
@@ -111,6 +112,30 @@ def test_learned_decision_model_gives_valid_calibrated_spans():
         assert model.threshold <= s.confidence <= 1
         assert spun[s.start : s.end] == s.observed
     assert result.text == apply_spans(spun, result.spans)
+
+
+def test_tree_model_file_reads_as_its_docstring_says(tmp_path):
+    import json
+    import math
+
+    from unspin.decision import BoostedTrees, load_model
+
+    # Two trees over features (a, b). Tree 1: a <= 0.5 ? (b <= 2 ? -1 : +1) : +2. Tree 2: +0.5.
+    spec = {
+        "features": ["a", "b"], "baseline": -0.25, "depth": 2, "roots": [0, 5],
+        "feature": [0, 1, -1, -1, -1, -1], "split": [0.5, 2.0, 0, 0, 0, 0],
+        "left": [1, 2, 0, 0, 0, 0], "right": [4, 3, 0, 0, 0, 0],
+        "value": [0, 0, -1.0, 1.0, 2.0, 0.5], "threshold": 0.6,
+    }  # fmt: skip
+    (tmp_path / "m.json").write_text(json.dumps(spec))
+    model = load_model(tmp_path / "m.json", ("a", "b"), "the trainer")
+    assert isinstance(model, BoostedTrees) and model.threshold == 0.6
+    rows = [[0.5, 2.0], [0.0, 3.0], [0.51, -9.0]]  # at a split goes left
+    expected = [1 / (1 + math.exp(-(-0.25 + v + 0.5))) for v in (-1.0, 1.0, 2.0)]
+    assert model.probabilities(rows) == pytest.approx(expected)
+    assert model.probability(rows[1]) == pytest.approx(expected[1])
+    with pytest.raises(ValueError, match="the trainer"):
+        load_model(tmp_path / "m.json", ("a", "c"), "the trainer")
 
 
 def test_document_cache_favours_originals_used_elsewhere(restorer):

@@ -31,6 +31,15 @@ def test_styles_swap_words_and_record_them(spinner, style):
     check_gold(r)
 
 
+def test_anysense_draws_synonyms_of_any_sense(spinner):
+    # "spring": the season, a coil, a fountain, to jump… The wordnet style always takes the
+    # first synonym of the first sense; anysense ranges over them all.
+    first = {spinner.spin("spring", rate=1.0, seed=s, style="wordnet").spun for s in range(20)}
+    anysense = {spinner.spin("spring", rate=1.0, seed=s, style="anysense").spun for s in range(20)}
+    assert len(first) == 1 and len(anysense) > 3
+    assert anysense <= set(spinner.wordnet["spring"])
+
+
 def test_same_seed_same_output_other_seed_other_output(spinner):
     a = spinner.spin(TEXT, rate=0.3, seed=5)
     assert a.spun == spinner.spin(TEXT, rate=0.3, seed=5).spun

@@ -28,6 +28,7 @@ probability, never a confident guess.
 from __future__ import annotations
 
 import bisect
+import functools
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, fields
@@ -294,14 +295,12 @@ class Detector:
 
     def check(self, source: str) -> CheckResult:
         doc, paras, sents = self.tallies(source)
+
         # The confirmer restores the whole text at most once, whichever units ask: a paragraph
         # is judged from the spans inside it, and the spans shown are the same ones.
-        restoration: list[list[Span]] = []
-
+        @functools.cache
         def restored() -> list[Span]:
-            if not restoration:
-                restoration.append(self.confirmer.restore(source).spans)
-            return restoration[0]
+            return self.confirmer.restore(source).spans
 
         def inside(a: int, b: int) -> list[Span]:
             return [s for s in restored() if a <= s.start and s.end <= b]
@@ -321,8 +320,8 @@ class Detector:
         )
         if not judged_spun or p is None:
             spans = []
-        elif restoration:  # the confirmer restored it already, and better
-            spans = restoration[0]
+        elif restored.cache_info().currsize:  # the confirmer restored it already, and better
+            spans = restored()
         else:
             spans = (self.confirmer or self.restorer).restore(source).spans
         return CheckResult(

@@ -12,6 +12,7 @@ from typing import TextIO
 
 from . import text
 from .resources import ResourceError
+from .spin import STYLES
 
 EXIT_BAD_INPUT = 2
 _BLOCK = 1 << 16
@@ -263,7 +264,7 @@ def parser() -> argparse.ArgumentParser:
     add_input(s)
     s.add_argument("--rate", type=float, default=0.3, help="share of eligible words to swap")
     s.add_argument("--seed", type=int, default=0)
-    s.add_argument("--style", choices=["wordnet", "moby", "phrase", "mixed"], default="mixed")
+    s.add_argument("--style", choices=STYLES, default="mixed")
     s.add_argument("--protect-entities", action="store_true", help="leave capitalised names alone")
     s.add_argument(
         "--format", choices=["text", "jsonl"], default="text",

@@ -4,14 +4,16 @@ A raw LM gain can't tell a true restoration from a plausible rewrite of an
 honest word: both gain a few nats. So each candidate edit gets a feature
 vector (LM gain, channel probability, which thesauri link the words, how
 frequent each side is, how well the observed word fits its left context,
-the document's estimated spin rate, …) and a logistic model, trained by
-``bench/train_decision.py`` on clean text spun by our own spinner, turns it
+the document's estimated spin rate, …) and a model trained by
+``bench/train_decision.py`` on clean text spun by our own spinner turns it
 into the probability that the edit restores the original. The edits are then
 chosen by dynamic programming over non-overlapping spans.
 
-The model file (``data/decision.json``) is plain JSON: feature names, the
-standardisation (mean, scale), coefficients, intercept and the decision
-threshold chosen on a validation split, with the command that made it.
+Two kinds of model file, both plain JSON with the feature names, the decision
+threshold chosen on a validation split and the command that made them: a
+logistic model (standardisation, coefficients, intercept; ``data/decision.json``,
+the trigram engine's opt-in model) and gradient-boosted trees (``BoostedTrees``
+documents the node table; ``data/decision_neural.json``, the neural re-scorer's).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from .candidates import Option
 from .lexicon import PIVOT, TERM
@@ -56,7 +60,11 @@ NEURAL_FEATURES = (
     "neural_gain",  # nats the neural LM gains over the observed words, whole-paragraph context
     "neural_rank",  # rank by neural gain among the candidates at this span start
     "neural_lead",  # neural gain minus the best of keeping and the other candidates
+    # the paragraph's spin rate as the neural LM sees it: the share of its words with some
+    # candidate gaining over NEURAL_STRONG nats (sharper than the trigram's rate_logit)
+    "neural_rate",
 )
+NEURAL_STRONG = 3.0
 
 
 @dataclass(slots=True)
@@ -148,18 +156,25 @@ def rows_for_chunk(
     return rows
 
 
-def add_neural_features(rows: list[Row], gains: list[float]) -> None:
-    """Append NEURAL_FEATURES to each row, given each row's neural gain. A known term's row is
-    ranked against the others at its start; theirs are ranked among themselves (see
-    ``rows_for_chunk``)."""
-    by_start: dict[int, list[tuple[Row, float]]] = {}
-    for r, g in zip(rows, gains):
-        by_start.setdefault(r.start, []).append((r, g))
-    for group in by_start.values():
+def add_neural_features(chunks: list[list[Row]], gains: list[float], words: int) -> None:
+    """Append NEURAL_FEATURES to the rows of a paragraph's chunks (``words`` words in all), given
+    each row's neural gain in order. A known term's row is ranked against the others at its
+    start; theirs are ranked among themselves (see ``rows_for_chunk``)."""
+    groups: list[list[tuple[Row, float]]] = []
+    it = iter(gains)
+    for rows in chunks:
+        by_start: dict[int, list[tuple[Row, float]]] = {}
+        for r in rows:
+            by_start.setdefault(r.start, []).append((r, next(it)))
+        groups += by_start.values()
+    strong = sum(max(g for _, g in group) > NEURAL_STRONG for group in groups)
+    rate = strong / max(words, 1)
+    for group in groups:
         plain = [rg for rg in group if not rg[0].option.sources & TERM]
         for r, g in group:
             rivals = [h for q, h in plain if q is not r]
-            r.features += [g, float(sum(h > g for h in rivals)), g - max([0.0, *rivals])]  # 0.0: keeping
+            lead = g - max([0.0, *rivals])  # 0.0: keeping
+            r.features += [g, float(sum(h > g for h in rivals)), lead, rate]
 
 
 class LogisticModel:
@@ -183,6 +198,9 @@ class LogisticModel:
         z = self.bias + sum(w * x for w, x in zip(self.weights, features))
         return 1.0 / (1.0 + math.exp(-max(min(z, 30.0), -30.0)))
 
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        return [self.probability(f) for f in rows]
+
     @classmethod
     def load(cls, path: Path, features: tuple[str, ...], trainer: str) -> LogisticModel | None:
         if not path.exists():
@@ -190,11 +208,72 @@ class LogisticModel:
         return cls(json.loads(path.read_text()), features, trainer)
 
 
-def load_decision_model(neural: bool = False) -> LogisticModel | None:
+class BoostedTrees:
+    """Gradient-boosted regression trees on the log-odds (scikit-learn's
+    ``HistGradientBoostingClassifier``, exported by ``bench/model_file.py``).
+
+    The file lists every node of every tree in one flat table, roots first::
+
+        "roots": [0, 7, …]            where each tree starts
+        "feature": [20, 11, -1, …]    the feature a node splits on (-1: a leaf)
+        "split": [1.5, -3.2, …]       go left when feature <= split
+        "left": [1, 2, …], "right": [6, 5, …]   child nodes (absolute indexes)
+        "value": [0, 0, -0.41, …]     a leaf's share of the log-odds
+        "baseline": -1.9              the log-odds before any tree
+        "depth": 9                    the deepest leaf's depth
+
+    so the log-odds of a row is ``baseline + sum(value[leaf reached in each tree])``. Like
+    ``LogisticModel`` it has ``probability`` and ``threshold``; ``probabilities`` scores many
+    rows at once.
+    """
+
+    def __init__(self, spec: dict, features: tuple[str, ...], trainer: str):
+        if tuple(spec["features"]) != tuple(features):
+            raise ValueError(f"model was trained on other features; rerun {trainer}")
+        self.roots = np.array(spec["roots"], dtype=np.int64)
+        self.feature = np.array(spec["feature"], dtype=np.int64)
+        self.leaf = self.feature < 0
+        self.feature[self.leaf] = 0  # a leaf's test is never used; 0 keeps the look-up in range
+        self.split = np.array(spec["split"], dtype=np.float64)
+        self.left = np.array(spec["left"], dtype=np.int64)
+        self.right = np.array(spec["right"], dtype=np.int64)
+        self.value = np.array(spec["value"], dtype=np.float64)
+        self.baseline = float(spec["baseline"])
+        self.depth = int(spec["depth"])
+        self.threshold = spec.get("threshold", 0.5)  # the decision threshold, as LogisticModel's
+        self.spec = spec
+
+    def probabilities(self, rows: list[list[float]]) -> list[float]:
+        if not rows:
+            return []
+        x = np.asarray(rows, dtype=np.float64)
+        # Walk every (row, tree) pair down at once: ``depth`` vectorised steps instead of a
+        # Python loop per node (a paragraph's few hundred rows × ~100 trees in a few ms).
+        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
+        row = np.arange(len(x))[:, None]
+        for _ in range(self.depth):
+            go_left = x[row, self.feature[node]] <= self.split[node]
+            node = np.where(self.leaf[node], node, np.where(go_left, self.left[node], self.right[node]))
+        z = np.clip(self.baseline + self.value[node].sum(1), -30.0, 30.0)
+        return (1.0 / (1.0 + np.exp(-z))).tolist()
+
+    def probability(self, features: list[float]) -> float:
+        return self.probabilities([features])[0]
+
+
+def load_model(path: Path, features: tuple[str, ...], trainer: str) -> LogisticModel | BoostedTrees | None:
+    """Either kind of model file (a tree model has "roots")."""
+    if not path.exists():
+        return None
+    spec = json.loads(path.read_text())
+    return (BoostedTrees if "roots" in spec else LogisticModel)(spec, features, trainer)
+
+
+def load_decision_model(neural: bool = False) -> LogisticModel | BoostedTrees | None:
     if neural:
         features = FEATURES + NEURAL_FEATURES
-        return LogisticModel.load(NEURAL_MODEL_PATH, features, "bench/train_decision.py --neural")
-    return LogisticModel.load(MODEL_PATH, FEATURES, "bench/train_decision.py")
+        return load_model(NEURAL_MODEL_PATH, features, "bench/train_decision.py --neural")
+    return load_model(MODEL_PATH, FEATURES, "bench/train_decision.py")
 
 
 def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:

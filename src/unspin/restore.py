@@ -100,8 +100,8 @@ class Restorer:
                     ]
             return spans
         for p, rows in zip(prepared, self._decision_rows(para, prepared, evidence)):
-            for r in rows:
-                r.probability = self.decision.probability(r.features)
+            for r, q in zip(rows, self.decision.probabilities([r.features for r in rows])):
+                r.probability = q
             for row, rivals in decision.choose(rows, self.decision.threshold):
                 d = decode.Decision(
                     option=row.option,
@@ -215,9 +215,8 @@ class Restorer:
             for r in chunk_rows:
                 replacement = _cased(toks[r.start : r.end], r.option.text)
                 edits.append(neural.Edit(toks[r.start].start, toks[r.end - 1].end, replacement))
-        gains = iter(self.neural.gains(para, edits))
-        for chunk_rows in rows:
-            decision.add_neural_features(chunk_rows, [next(gains) for _ in chunk_rows])
+        words = sum(1 for _ in text.WORD_RE.finditer(para))
+        decision.add_neural_features(rows, self.neural.gains(para, edits), words)
         return rows
 
     def _neural_floor(self) -> float | None:

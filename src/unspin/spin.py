@@ -4,6 +4,8 @@ Spinners replace words and phrases by thesaurus "synonyms" regardless of
 sense, re-inflecting to keep tense and number. Styles:
 
 ``wordnet``  the first WordNet synonym of the word's most frequent sense, as simple spinners do;
+``anysense`` a random WordNet synonym from any sense of the word, any part of speech: blind to
+             sense, as most spinners are ("spring" the season → "fountain");
 ``moby``     a random synonym from the broad Moby thesaurus;
 ``phrase``   multiword entries first: phrases out, phrases in (``look into`` → ``investigate``),
              including the project's function-phrase table (``in order to`` → ``so as to``);
@@ -24,7 +26,8 @@ from functools import cached_property, lru_cache
 from . import text, thesaurus
 from .candidates import observed_phrases
 
-STYLES = ("wordnet", "moby", "phrase", "mixed")
+STYLES = ("wordnet", "anysense", "moby", "phrase", "mixed")
+_SINGLE_STYLES = STYLES[:-1]  # what ``mixed`` picks from
 _LEMMA_TAGS = ("NN", "VB", "JJ", "RB")
 
 
@@ -71,7 +74,7 @@ class Spinner:
         return table
 
     def synonyms(self, lemma: str, style: str) -> list[str]:
-        table = self.wordnet if style == "wordnet" else self.moby
+        table = self.wordnet if style in ("wordnet", "anysense") else self.moby
         syns = table.get(lemma, [])
         if style == "phrase":
             syns = self.phrases.get(lemma, []) + syns + self.wordnet.get(lemma, [])
@@ -109,7 +112,7 @@ class Spinner:
             if rng.random() >= rate:
                 i += 1
                 continue
-            this_style = rng.choice(STYLES[:3]) if style == "mixed" else style
+            this_style = rng.choice(_SINGLE_STYLES) if style == "mixed" else style
             entity = protect_entities and toks[i].text[:1].isupper() and not (i == 0 and first_in_sentence)
             choice = None if entity else self._choose(by_start[i], this_style, rng)
             if choice is None:

@@ -51,10 +51,11 @@ def _norm(s: str) -> str:
     return " ".join(s.lower().replace("’", "'").split())
 
 
+Edit = tuple[int, int, str]  # (start, end, text) in the spun text
 MAX_RUN = 4  # neighbouring gold substitutions one edit may restore together
 
 
-def gold_runs(spun: str, gold: list[tuple[int, int, str]]) -> dict[tuple[int, int, str], list[int]]:
+def gold_runs(spun: str, gold: list[Edit]) -> dict[Edit, list[int]]:
     """What restores which gold substitutions: each substitution's (start, end, original), and
     each run of up to ``MAX_RUN`` neighbouring ones joined with the spun text between them (at
     most one word the spinner kept), → the indexes of the substitutions it restores. A spinner
@@ -77,23 +78,32 @@ def gold_runs(spun: str, gold: list[tuple[int, int, str]]) -> dict[tuple[int, in
 
 def score(spun: str, gold: list[dict], spans: list[Span], candidates=None) -> Counts:
     """Compare predicted ``spans`` over ``spun`` with ``gold`` edits (spun_start/spun_end/original)."""
-    c = Counts(gold=len(gold), edits=len(spans))
     runs = gold_runs(spun, [(g["spun_start"], g["spun_end"], g["original"]) for g in gold])
-    correct = [runs.get((s.start, s.end, _norm(s.suggestion))) for s in spans]
-    c.exact = len({i for members in correct if members for i in members})
-    c.correct_edits = sum(members is not None for members in correct)
+    c = judge(spun, runs, [(s.start, s.end, s.suggestion) for s in spans])
     for g in gold:
         c.detected += any(s.start < g["spun_end"] and g["spun_start"] < s.end for s in spans)
         if candidates is not None:  # the engine's own candidate list for the observed words
             original = _norm(g["original"])
             c.covered += any(cand[0] == original for cand in candidates(_norm(g["substitute"])))
+    return c
+
+
+def judge(spun: str, runs: dict[Edit, list[int]], edits: list[Edit]) -> Counts:
+    """The counts that need only the edits' (start, end, text): gold, edits, exact, correct
+    edits, words, untouched words and false edits. ``runs`` is ``gold_runs``'s answer (also what
+    ``bench/train_decision.py`` scores its candidate decisions with)."""
+    singles = [key for key, members in runs.items() if len(members) == 1]  # one per substitution
+    correct = [runs.get((s, e, _norm(t))) for s, e, t in edits]
+    c = Counts(gold=len(singles), edits=len(edits))
+    c.exact = len({i for members in correct if members for i in members})
+    c.correct_edits = sum(members is not None for members in correct)
     # Character masks keep this linear in the text length.
     in_gold, in_edit = bytearray(len(spun)), bytearray(len(spun))
-    for g in gold:
-        in_gold[g["spun_start"] : g["spun_end"]] = b"\1" * (g["spun_end"] - g["spun_start"])
-    for s, members in zip(spans, correct):
+    for s, e, _ in singles:
+        in_gold[s:e] = b"\1" * (e - s)
+    for (s, e, _), members in zip(edits, correct):
         if members is None:  # (a correct run's kept words in between are given back unchanged)
-            in_edit[s.start : s.end] = b"\1" * (s.end - s.start)
+            in_edit[s:e] = b"\1" * (e - s)
     for m in text.WORD_RE.finditer(spun):
         c.words += 1
         if not any(in_gold[m.start() : m.end()]):
