@@ -12,8 +12,9 @@ recall whose false-edit rate (untouched words changed, spun and clean text toget
 under ``--max-false-edits``.
 
 ``--model trees`` fits gradient-boosted trees instead of the logistic model (the default with
-``--neural``): the neural features interact with the others (a big neural gain means more from a
-WordNet link than from a loose pivot one), which a sum of weights can't express.
+``--neural``): features that count for more together than apart (a neural gain, a thesaurus link,
+the paragraph's spin rate) are what a sum of weights can't express; on dev the trees restored 2–5
+points more of nlpaug's substitutions than the logistic model (BENCHMARKS.md, 26 Nov).
 
 With ``--neural`` the candidates are the neural re-scorer's (``Params.neural_floor``), each with
 the neural features too, and the model goes to ``data/decision_neural.json``. ``--samples FILE``
