@@ -1,4 +1,4 @@
-"""Writing a trained logistic model as the JSON file the engine reads (shared by the training scripts)."""
+"""Writing a trained model as the JSON file the engine reads (shared by the training scripts)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,16 @@ def _reproducing(argv: list[str]) -> list[str]:
     return out
 
 
+def _provenance(threshold: float, validation: dict, trained_on: str) -> dict:
+    """What every model file says besides its weights: the threshold and how it was made."""
+    return {
+        "threshold": threshold,
+        "validation": validation,
+        "trained_on": trained_on,
+        "command": "python " + " ".join(_reproducing(sys.argv)),
+    }
+
+
 def write_logistic(
     path: Path, features, mean, scale, model, threshold: float, validation: dict, trained_on: str,
     extra: dict | None = None,
@@ -30,10 +40,7 @@ def write_logistic(
         "scale": scale.tolist(),
         "coef": model.coef_[0].tolist(),
         "intercept": float(model.intercept_[0]),
-        "threshold": threshold,
-        "validation": validation,
-        "trained_on": trained_on,
-        "command": "python " + " ".join(_reproducing(sys.argv)),
+        **_provenance(threshold, validation, trained_on),
         **(extra or {}),
     }
     path.write_text(json.dumps(spec, indent=1) + "\n")
@@ -65,9 +72,6 @@ def write_trees(
         "left": left,
         "right": right,
         "value": [round(x, 6) for x in value],
-        "threshold": threshold,
-        "validation": validation,
-        "trained_on": trained_on,
-        "command": "python " + " ".join(_reproducing(sys.argv)),
+        **_provenance(threshold, validation, trained_on),
     }
     path.write_text(json.dumps(spec, separators=(",", ":")) + "\n")

@@ -35,8 +35,7 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import NamedTuple
 
-from . import text
-from .decision import LogisticModel
+from . import decision, text
 from .restore import Restorer, default_restorer
 from .results import Span
 
@@ -206,11 +205,11 @@ class Detector:
         self.restorer = restorer or default_restorer(fast=True)
         self.confirmer = confirmer
         self.confirm_model = (
-            LogisticModel.load(CONFIRMER_PATH, CONFIRM_FEATURES, CONFIRMER_TRAINER) if confirmer else None
+            decision.load_model(CONFIRMER_PATH, CONFIRM_FEATURES, CONFIRMER_TRAINER) if confirmer else None
         )
         if confirmer is not None and self.confirm_model is None:
             raise RuntimeError(f"confirmer model missing: {CONFIRMER_PATH} (run {CONFIRMER_TRAINER})")
-        self.model = LogisticModel.load(MODEL_PATH, FEATURES, TRAINER) if load_model else None
+        self.model = decision.load_model(MODEL_PATH, FEATURES, TRAINER) if load_model else None
         self.likelihood = (
             WordLikelihood(**self.model.spec["word_likelihood"]) if self.model else NO_LIKELIHOOD
         )

@@ -201,12 +201,6 @@ class LogisticModel:
     def probabilities(self, rows: list[list[float]]) -> list[float]:
         return [self.probability(f) for f in rows]
 
-    @classmethod
-    def load(cls, path: Path, features: tuple[str, ...], trainer: str) -> LogisticModel | None:
-        if not path.exists():
-            return None
-        return cls(json.loads(path.read_text()), features, trainer)
-
 
 class BoostedTrees:
     """Gradient-boosted regression trees on the log-odds (scikit-learn's
@@ -262,7 +256,7 @@ class BoostedTrees:
 
 
 def load_model(path: Path, features: tuple[str, ...], trainer: str) -> LogisticModel | BoostedTrees | None:
-    """Either kind of model file (a tree model has "roots")."""
+    """Either kind of model file (a tree model has "roots"); None if there is none."""
     if not path.exists():
         return None
     spec = json.loads(path.read_text())

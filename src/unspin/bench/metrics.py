@@ -62,7 +62,7 @@ def gold_runs(spun: str, gold: list[Edit]) -> dict[Edit, list[int]]:
     that swaps a term word by word leaves "flag to commotion proportion" as three substitutions,
     and the one edit "signal to noise ratio" restores all three."""
     order = sorted(range(len(gold)), key=lambda i: gold[i][0])
-    out: dict[tuple[int, int, str], list[int]] = {}
+    out: dict[Edit, list[int]] = {}
     for a, i in enumerate(order):
         start, end, joined = gold[i]
         out.setdefault((start, end, _norm(joined)), []).append(i)
