@@ -158,3 +158,46 @@ def test_gemma_prefers_the_original_words():
     honest = "The bill passed the Senate on Tuesday."
     assert lm.gains(honest, edits_for(honest, [("bill", "invoice")]))[0] < 0
     assert not math.isnan(lm.gains(honest, [Edit(0, 3, "A")])[0])
+
+
+def test_texts_scored_together_equal_each_alone(tiny):
+    honest = "The bill passed the Senate on Tuesday, and the White House said it would sign it."
+    items = [
+        (SPUN, edits_for(SPUN, [("invoice", "bill"), ("blazed", "fired")])),
+        ("", []),
+        (honest, edits_for(honest, [("bill", "invoice"), ("White House", "Pale Home")])),
+        (" ".join([SPUN] * 30), [Edit(4, 11, "bill")]),
+    ]
+    together = tiny.gains_many(items)
+    assert [len(g) for g in together] == [len(e) for _, e in items]
+    for (text, edits), g in zip(items, together):
+        assert g == pytest.approx(tiny.gains(text, edits), abs=2e-3)
+        assert g == pytest.approx([naive_gain(tiny, text, e) for e in edits], abs=2e-3)
+
+
+def test_the_sliding_window_layers_see_only_their_window(tiny):
+    from transformers import Gemma3ForCausalLM
+
+    config = tiny.model.config.__class__(**{**tiny.model.config.to_dict(), "sliding_window": 6})
+    narrow = Gemma3ForCausalLM(config).eval()
+    narrow.load_state_dict(tiny.model.state_dict())
+    lm = NeuralLM(narrow, tiny.tokenizer)
+    edits = edits_for(SPUN, [("Pale Home", "White House"), ("blazed", "fired")])
+    for e, g in zip(edits, lm.gains(SPUN, edits)):
+        assert g == pytest.approx(naive_gain(lm, SPUN, e), abs=2e-3)
+    assert lm.gains(SPUN, edits) != pytest.approx(tiny.gains(SPUN, edits), abs=1e-2)
+
+
+def test_paragraphs_read_together_give_what_each_gives_alone(tiny, restorer):
+    from unspin import text
+    from unspin.restore import DocumentEvidence, Restorer
+
+    r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny)
+    source = "\n\n".join([SPUN, "The firm commenced trading and acquired a small rival.", SPUN.upper()])
+    together = r.restore(source).spans
+    evidence = DocumentEvidence()
+    alone = [s for off, para in text.paragraphs(source) for s in r.paragraph_spans(para, off, evidence)]
+    assert together, "the example should give some spans"
+    edits = [(s.start, s.end, s.suggestion) for s in together]
+    assert edits == [(s.start, s.end, s.suggestion) for s in alone]
+    assert [s.confidence for s in together] == pytest.approx([s.confidence for s in alone], abs=1e-3)

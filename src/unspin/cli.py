@@ -78,14 +78,18 @@ def cmd_restore(args) -> int:
     renderer = {"text": TextRenderer, "json": JsonRenderer, "diff": DiffRenderer}[args.format](
         out, color=_color(args)
     )
-    offset = 0
     evidence = DocumentEvidence()  # one document: the spin-rate estimate spans its paragraphs
-    for para in _chain(first, paragraphs):
-        spans = restorer.paragraph_spans(para, offset, evidence)
+    for offset, para, spans in restorer.paragraphs_spans(_offsets(_chain(first, paragraphs)), evidence):
         renderer.paragraph(para, offset, spans)
-        offset += len(para)
     renderer.close()
     return 0
+
+
+def _offsets(paragraphs: Iterator[str]) -> Iterator[tuple[int, str]]:
+    offset = 0
+    for para in paragraphs:
+        yield offset, para
+        offset += len(para)
 
 
 def _chain(first, rest):

@@ -18,6 +18,9 @@ from .results import Alternative, Evidence, Restoration, Span, apply_spans
 from .scoring import Params
 
 CLOSED_CLASS = candidates.CLOSED_CLASS
+_TERM = decision.FEATURES.index("term")  # a row's known-term flag
+# Words of a document's paragraphs the neural re-scorer reads together (see paragraphs_spans).
+NEURAL_BATCH_WORDS = 400
 
 
 class Restorer:
@@ -56,14 +59,12 @@ class Restorer:
         self.decision = (
             decision.load_decision_model(neural=neural_lm is not None) if use_decision_model else None
         )
+        # The neural LM's gatekeeper: the trigram decision model (see Params.neural_prior).
+        self.neural_prior = decision.load_decision_model() if neural_lm is not None else None
 
     def restore(self, source: str) -> Restoration:
         evidence = DocumentEvidence()
-        spans = [
-            s
-            for offset, para in text.paragraphs(source)
-            for s in self.paragraph_spans(para, offset, evidence)
-        ]
+        spans = [s for _, _, spans in self.paragraphs_spans(text.paragraphs(source), evidence) for s in spans]
         return Restoration(source, apply_spans(source, spans), spans, round(evidence.rate(self.params), 4))
 
     def pipe(self, sources: Iterable[str]) -> Iterator[Restoration]:
@@ -81,36 +82,78 @@ class Restorer:
         ``evidence`` carries the spin-rate estimate across the paragraphs of one
         document (streaming callers pass the same object for each paragraph).
         """
+        return next(self.paragraphs_spans([(offset, para)], evidence))[2]
+
+    def paragraphs_spans(
+        self, paragraphs: Iterable[tuple[int, str]], evidence: DocumentEvidence | None = None
+    ) -> Iterator[tuple[int, str, list[Span]]]:
+        """(offset, paragraph, spans) for each of one document's (offset, paragraph), in order.
+
+        Streams: the trigram engine answers each paragraph as it comes; the neural re-scorer
+        reads ``NEURAL_BATCH_WORDS`` words' worth of paragraphs at a time (its passes cost
+        far less per token when long). Same results either way.
+        """
         evidence = evidence if evidence is not None else DocumentEvidence()
-        prepared = self._prepare(para, evidence, floor=self._neural_floor())
-        rate = evidence.rate(self.params)
-        spans: list[Span] = []
         if self.neural is not None and self.decision is None:
             raise ResourceError("no decision model for the neural LM: run bench/train_decision.py --neural")
+        batch: list[tuple[int, str]] = []
+        words = 0
+        for offset, para in paragraphs:
+            batch.append((offset, para))
+            words += para.count(" ") + 1  # roughly: only the batch size depends on it
+            if self.neural is None or words >= NEURAL_BATCH_WORDS:
+                yield from self._batch_spans(batch, evidence)
+                batch, words = [], 0
+        if batch:
+            yield from self._batch_spans(batch, evidence)
+
+    def _batch_spans(
+        self, batch: list[tuple[int, str]], evidence: DocumentEvidence
+    ) -> Iterator[tuple[int, str, list[Span]]]:
         if self.decision is None:  # no trained model: the plain noisy channel
-            costs = scoring.edit_costs(rate, evidence.sources, self.params)
-            for p in prepared:
-                by_start = decode.prefilter(p.scored, costs, self.params)
-                if any(by_start):
-                    args = (self.lm, self.params, costs, p.start_hist, p.chunk.ends_sentence)
-                    edits = decode.viterbi(p.words, by_start, *args)
-                    spans += [
-                        _span(d, p.chunk, para, offset)
-                        for d in decode.explain(p.words, edits, by_start, *args)
-                    ]
-            return spans
-        for p, rows in zip(prepared, self._decision_rows(para, prepared, evidence)):
-            for r, q in zip(rows, self.decision.probabilities([r.features for r in rows])):
-                r.probability = q
-            for row, rivals in decision.choose(rows, self.decision.threshold):
-                d = decode.Decision(
-                    option=row.option,
-                    probability=row.probability,
-                    keep_probability=1 - row.probability,
-                    alternatives=[(r.option, r.probability) for r in rivals[:3]],
-                    lm_gain=row.lm_gain,
-                )
-                spans.append(_span(d, p.chunk, para, offset))
+            for offset, para in batch:
+                yield offset, para, self._channel_spans(para, offset, evidence)
+            return
+        for (offset, para), (chunks, chunk_rows) in zip(batch, self._batch_rows(batch, evidence)):
+            spans = []
+            for p, rows in zip(chunks, chunk_rows):
+                for r, q in zip(rows, self.decision.probabilities([r.features for r in rows])):
+                    r.probability = q
+                for row, rivals in decision.choose(rows, self.decision.threshold):
+                    d = decode.Decision(
+                        option=row.option,
+                        probability=row.probability,
+                        keep_probability=1 - row.probability,
+                        alternatives=[(r.option, r.probability) for r in rivals[:3]],
+                        lm_gain=row.lm_gain,
+                    )
+                    spans.append(_span(d, p.chunk, para, offset))
+            yield offset, para, spans
+
+    def _batch_rows(
+        self, batch: list[tuple[int, str]], evidence: DocumentEvidence
+    ) -> list[tuple[list[_Prepared], list[list[decision.Row]]]]:
+        """Each paragraph's chunks and their candidate rows, with every feature the decision
+        model needs (the neural ones from one ``gains_many`` call for the whole batch)."""
+        prepared = []
+        for _, para in batch:  # paragraph by paragraph: each updates the document's evidence
+            p = self._prepare(para, evidence, floor=self._neural_floor())
+            prepared.append((p, self._candidate_rows(p, evidence)))
+        if self.neural is not None:
+            self._add_neural_features([para for _, para in batch], prepared)
+        return prepared
+
+    def _channel_spans(self, para: str, offset: int, evidence: DocumentEvidence) -> list[Span]:
+        prepared = self._prepare(para, evidence, floor=self._neural_floor())
+        costs = scoring.edit_costs(evidence.rate(self.params), evidence.sources, self.params)
+        spans: list[Span] = []
+        for p in prepared:
+            by_start = decode.prefilter(p.scored, costs, self.params)
+            if any(by_start):
+                args = (self.lm, self.params, costs, p.start_hist, p.chunk.ends_sentence)
+                edits = decode.viterbi(p.words, by_start, *args)
+                decisions = decode.explain(p.words, edits, by_start, *args)
+                spans += [_span(d, p.chunk, para, offset) for d in decisions]
         return spans
 
     def screen(self, para: str) -> list[WordEvidence]:
@@ -197,27 +240,45 @@ class Restorer:
             out.append(row)
         return out
 
-    def _decision_rows(
-        self, para: str, prepared: list[_Prepared], evidence: DocumentEvidence
+    def _candidate_rows(
+        self, prepared: list[_Prepared], evidence: DocumentEvidence
     ) -> list[list[decision.Row]]:
         """Each chunk's candidate edits with their features. With the neural LM, only the
-        ambiguous ones (local score above ``params.neural_floor``) stay, and the neural LM
-        scores them all in one call per paragraph."""
+        ambiguous ones stay (``params.neural_floor``, ``params.neural_prior``): it will score
+        them, and its cost is per row."""
         rate = evidence.rate(self.params)
         adaptation = scoring.channel_adaptation(evidence.sources, self.params)
         rows = [self._rows(p, rate, adaptation) for p in prepared]
         if self.neural is None:
             return rows
         rows = [[r for r in chunk_rows if r.score > self.params.neural_floor] for chunk_rows in rows]
-        edits = []
-        for p, chunk_rows in zip(prepared, rows):
-            toks = p.chunk.tokens
-            for r in chunk_rows:
-                replacement = _cased(toks[r.start : r.end], r.option.text)
-                edits.append(neural.Edit(toks[r.start].start, toks[r.end - 1].end, replacement))
-        words = sum(1 for _ in text.WORD_RE.finditer(para))
-        decision.add_neural_features(rows, self.neural.gains(para, edits), words)
-        return rows
+        return self._worth_asking(rows)
+
+    def _add_neural_features(
+        self, paras: list[str], prepared: list[tuple[list[_Prepared], list[list[decision.Row]]]]
+    ) -> None:
+        """The neural features of every row of these paragraphs, from one ``gains_many`` call."""
+        items = []
+        for para, (chunks, rows) in zip(paras, prepared):
+            edits = []
+            for p, chunk_rows in zip(chunks, rows):
+                toks = p.chunk.tokens
+                for r in chunk_rows:
+                    replacement = _cased(toks[r.start : r.end], r.option.text)
+                    edits.append(neural.Edit(toks[r.start].start, toks[r.end - 1].end, replacement))
+            items.append((para, edits))
+        for para, (_, rows), gains in zip(paras, prepared, self.neural.gains_many(items)):
+            decision.add_neural_features(rows, gains, sum(1 for _ in text.WORD_RE.finditer(para)))
+
+    def _worth_asking(self, rows: list[list[decision.Row]]) -> list[list[decision.Row]]:
+        """The rows the trigram decision model doesn't rule out (``Params.neural_prior``):
+        the neural LM's cost is per row, and on clean text most rows are hopeless."""
+        if self.neural_prior is None:
+            return rows
+        flat = [r for chunk_rows in rows for r in chunk_rows]
+        p = iter(self.neural_prior.probabilities([r.features for r in flat]))
+        ok = {id(r) for r, q in zip(flat, p) if q >= self.params.neural_prior or r.features[_TERM]}
+        return [[r for r in chunk_rows if id(r) in ok] for chunk_rows in rows]
 
     def _neural_floor(self) -> float | None:
         """With the neural LM, candidates down to ``params.neural_floor`` are worth asking about."""
@@ -241,21 +302,15 @@ class Restorer:
         Used to train that model (``bench/train_decision.py``) with exactly the
         features the engine computes at run time.
         """
-        evidence = DocumentEvidence()
+        batch = list(text.paragraphs(source))
         out = []
-        for offset, para in text.paragraphs(source):
-            prepared = self._prepare(para, evidence, floor=self._neural_floor())
-            for p, rows in zip(prepared, self._decision_rows(para, prepared, evidence)):
-                for r in rows:
-                    toks = p.chunk.tokens
-                    out.append(
-                        (
-                            toks[r.start].start + offset,
-                            toks[r.end - 1].end + offset,
-                            r.option.text,
-                            r.features,
-                        )
-                    )
+        for (offset, _), (chunks, chunk_rows) in zip(batch, self._batch_rows(batch, DocumentEvidence())):
+            for p, rows in zip(chunks, chunk_rows):
+                toks = p.chunk.tokens
+                out += [
+                    (toks[r.start].start + offset, toks[r.end - 1].end + offset, r.option.text, r.features)
+                    for r in rows
+                ]
         return out
 
 

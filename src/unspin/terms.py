@@ -14,8 +14,10 @@ word is kept, the single-word candidates serve). Function words must match exact
 organizations" → "neural networks").
 
 The match is found pair by pair of neighbouring words. For speed, each observed word
-type's links and the second words of the terms its links start are computed once
-(cached), so most pairs are rejected by one set intersection.
+type's reach (the term words its links may stand for) and the second words of the terms
+its links start are computed once (cached), so most pairs are rejected by one set
+intersection; the links themselves, with their inflected words, are spelled out only for
+the words of a pair that passes.
 """
 
 from __future__ import annotations
@@ -67,7 +69,8 @@ class TermIndex:
         self.function_ids = {lexicon.ids[w] for w in function_words if w in lexicon.ids}
         # Bounded: a common word's link table holds hundreds of entries.
         self.links = lru_cache(maxsize=8192)(self._links)
-        self.seconds = lru_cache(maxsize=8192)(self._seconds)
+        self.reach = lru_cache(maxsize=16384)(self._reach)
+        self.seconds = lru_cache(maxsize=16384)(self._seconds)
 
     def _links(self, form: str) -> dict[int, list[Link]]:
         """Term words (string ids of base forms) that the observed ``form`` may stand for, each
@@ -91,6 +94,19 @@ class TermIndex:
             links.sort(key=lambda link: -link.channel)
         return out
 
+    def _reach(self, form: str) -> frozenset[int]:
+        """The keys ``links(form)`` may have (a few more: an inflection it lacks isn't checked),
+        read straight off the link table; ~10x cheaper than spelling out the links."""
+        lex = self.lexicon
+        own = lex.ids.get(form)
+        out = {own} if own is not None else set()
+        if form in self.function_words:
+            return frozenset(out)
+        for lemma, _tag in lex.analyses(form):
+            out.add(lemma)
+            out.update(lex.tlink_cand[lex.tlink_ptr[lemma] : lex.tlink_ptr[lemma + 1]].tolist())
+        return frozenset(out)
+
     def is_term(self, words: list[str]) -> bool:
         """Are ``words`` (lower case) a known term as they stand?"""
         return tuple(self.lexicon.ids.get(w, -1) for w in words) in self.known
@@ -98,8 +114,8 @@ class TermIndex:
     def _seconds(self, form: str) -> dict[int, list[int]]:
         """The terms whose first word ``form`` may stand for, by their second word."""
         out: dict[int, list[int]] = {}
-        for w in self.links(form):
-            for k in self.first_of.get(w, ()):
+        for w in sorted(self.reach(form) & self.first_of.keys()):  # sorted: a stable match order
+            for k in self.first_of[w]:
                 out.setdefault(self.terms[k][1], []).append(k)
         return out
 
@@ -112,7 +128,7 @@ class TermIndex:
             if not spaced[i] or words[i] in self.function_words:
                 continue
             seconds = self.seconds(words[i])
-            common = seconds.keys() & self.links(words[i + 1]).keys()
+            common = seconds.keys() & self.reach(words[i + 1])
             if not common:  # the usual case: no term starts here
                 continue
             for w2 in common:
