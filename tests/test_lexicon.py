@@ -24,6 +24,16 @@ def test_multiword_on_both_sides():
     assert any(" " in c for c in originals("now"))
 
 
+def test_an_inflected_phrase_stands_for_originals_in_its_inflection():
+    # Moby's "be extant" and "little fellow" aren't WordNet lemmas, but spinners inflect them
+    # all the same: "is" → "is extant", "children" → "little fellows".
+    lex = lexicon.load()
+    assert [(lex.strings[lemma], tag) for lemma, tag in lex.analyses("is extant")] == [("be extant", "VBZ")]
+    assert "is" in originals("is extant") and "was" in originals("was extant")
+    assert "is" not in originals("was extant")
+    assert "children" in originals("little fellows")
+
+
 def test_channel_scores_are_log_probabilities():
     for c in lexicon.load().originals("fountain"):
         assert c.channel <= 0

@@ -76,7 +76,7 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 8
+FORMAT_VERSION = 9
 MAX_CANDIDATES = 40
 MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
 # ...and past both cuts, each thesaurus' own best few for the observed word. A spinner draws on
@@ -295,9 +295,13 @@ def _inflection_table(strings: list[str], wordnet_pos: dict[str, set[str]]):
     """(lemma id, form string, tag) for every known lemma, using lemminflect.
 
     Multiword verbs inflect their first word ("look into" → "looked into"),
-    multiword nouns their last ("white house" → "white houses").
+    multiword nouns their last ("white house" → "white houses"). A phrase WordNet doesn't
+    list (most of Moby's) is taken for a verb when its first word is a verb's base form
+    ("be extant" → "is extant") and for a noun when its last is a noun's ("little fellow" →
+    "little fellows"): spinners inflect the phrases they put in, and an observed "is extant"
+    must be found to be looked up.
     """
-    from lemminflect import getAllInflections
+    from lemminflect import getAllInflections, getAllLemmas
 
     rows = []
     for i, s in enumerate(strings):
@@ -306,7 +310,11 @@ def _inflection_table(strings: list[str], wordnet_pos: dict[str, set[str]]):
             for tag, forms in getAllInflections(s).items():
                 rows += [(i, f.lower(), tag) for f in forms]
         else:
-            pos = wordnet_pos.get(s, ())
+            pos = wordnet_pos.get(s) or {
+                p
+                for p, word, upos in (("v", words[0], "VERB"), ("n", words[-1], "NOUN"))
+                if word in getAllLemmas(word, upos=upos).get(upos, ())
+            }
             if "v" in pos:
                 for tag, forms in getAllInflections(words[0], upos="VERB").items():
                     rows += [(i, " ".join([f.lower(), *words[1:]]), tag) for f in forms]
