@@ -153,6 +153,9 @@ class NeuralLM:
             for a, b in _segments(text):
                 mine = [i for i, e in enumerate(edits) if a <= e.start < b]
                 if mine:
+                    # The LM reads left to right: what follows the last edit's right context
+                    # changes no score, so the pass stops there.
+                    b = max(_right_end(text[:b], edits[i].end, self.right_words) for i in mine)
                     pieces.append((n, mine, a, text[a:b]))
         if not pieces:
             return out
