@@ -193,7 +193,7 @@ class NeuralLM:
         with torch.inference_mode():
             masks = self._masks(
                 torch.tensor(positions),
-                [(first[i], first[i], len(b)) for i, b in enumerate(bases)],
+                [(f, 0, 0) for f in first[:-1]],  # each segment sees only itself, causally
                 len(positions),
                 0,
             )
@@ -283,8 +283,6 @@ class NeuralLM:
             own = slice(q_first + q0, q_first + q1)
             seen[q0:q1, own] = torch.ones(q1 - q0, q1 - q0, dtype=torch.bool).tril()
             kv_pos[own] = q_pos[q0:q1]
-        if q_first == 0:  # a first pass: the prefix is the group itself, seen causally above
-            seen = seen.tril()
         masks = {"full_attention": seen[None, None].to(self.device)}
         window = getattr(self.model.config, "sliding_window", None)
         near = seen & ((q_pos[:, None] - kv_pos[None, :]) < window) if window else seen
