@@ -97,7 +97,8 @@ def reliability_table(p: np.ndarray, correct: np.ndarray, bins: int = 10) -> lis
 
 
 def fit(kind: str, X: np.ndarray, y: np.ndarray):
-    """(model, transform): a fitted classifier and what it expects its rows to be put through."""
+    """(model, mean, scale): a fitted classifier and the standardisation its rows need,
+    ``(rows - mean) / scale`` (none for trees: 0 and 1)."""
     if kind == "trees":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -106,13 +107,11 @@ def fit(kind: str, X: np.ndarray, y: np.ndarray):
         model = HistGradientBoostingClassifier(
             learning_rate=0.1, max_iter=300, max_leaf_nodes=15, max_depth=6, random_state=0
         ).fit(X, y)
-        return model, lambda rows: rows
+        return model, 0.0, 1.0
     from sklearn.linear_model import LogisticRegression
 
     mean, scale = X.mean(0), X.std(0) + 1e-9
-    model = LogisticRegression(C=1.0, max_iter=2000).fit((X - mean) / scale, y)
-    model.mean_, model.scale_ = mean, scale
-    return model, lambda rows: (rows - mean) / scale
+    return LogisticRegression(C=1.0, max_iter=2000).fit((X - mean) / scale, y), mean, scale
 
 
 def main() -> int:
@@ -136,12 +135,13 @@ def main() -> int:
     X = np.array([f for s in samples if s[0] == "train" for *_, f in s[3]])
     y = np.array([(a, b, c.lower()) in s[2] for s in samples if s[0] == "train" for a, b, c, _ in s[3]])
     kind = args.model or ("trees" if args.neural else "logistic")
-    model, transform = fit(kind, X, y)
+    model, mean, scale = fit(kind, X, y)
     print(f"train: {len(y):,} candidate edits, {y.sum():,} correct ({kind})", file=sys.stderr)
 
     val = [s for s in samples if s[0] == "validation"]
     probs = [
-        model.predict_proba(transform(np.array([r[3] for r in s[3]])))[:, 1] if s[3] else [] for s in val
+        model.predict_proba((np.array([r[3] for r in s[3]]) - mean) / scale)[:, 1] if s[3] else []
+        for s in val
     ]
     reliability = reliability_table(
         np.concatenate([p for p in probs if len(p)]),
@@ -165,7 +165,7 @@ def main() -> int:
     if kind == "trees":
         write_trees(out, features, model, best[0], validation, trained_on)
     else:
-        write_logistic(out, features, model.mean_, model.scale_, model, best[0], validation, trained_on)
+        write_logistic(out, features, mean, scale, model, best[0], validation, trained_on)
     print(f"threshold {best[0]:.3f}: validation exact {best[1]:.3f}, false edits {best[2]:.4f} → {out}")
     return 0
 

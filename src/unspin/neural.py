@@ -189,6 +189,7 @@ class NeuralLM:
 
         tok = self.tokenizer
         first = list(itertools.accumulate([0, *map(len, bases)]))  # each base's place in the pass
+        slots = [t for b in bases for t in b]  # the pass's token ids
         positions = [p for b in bases for p in range(len(b))]
         with torch.inference_mode():
             masks = self._masks(
@@ -198,7 +199,7 @@ class NeuralLM:
                 0,
             )
             out = self.model.model(
-                input_ids=torch.tensor([[t for b in bases for t in b]], device=self.device),
+                input_ids=torch.tensor([slots], device=self.device),
                 attention_mask=masks,
                 position_ids=torch.tensor([positions], device=self.device),
                 # a plain cache: the model's own would crop its sliding-window layers to the
@@ -248,7 +249,7 @@ class NeuralLM:
             read = sorted({t - 1 for t in keep_slots} | set(row_states))  # slot t follows state t - 1
             at = {t: j for j, t in enumerate(read)}
             z = self._normaliser(hidden[read])
-            slot_ids = torch.tensor([t for b in bases for t in b], device=self.device)
+            slot_ids = torch.tensor(slots, device=self.device)
             keep_logp = self._logp(
                 hidden[[t - 1 for t in keep_slots]], slot_ids[keep_slots], z[[at[t - 1] for t in keep_slots]]
             )

@@ -275,10 +275,10 @@ class Restorer:
         the neural LM's cost is per row, and on clean text most rows are hopeless."""
         if self.neural_prior is None:
             return rows
-        flat = [r for chunk_rows in rows for r in chunk_rows]
-        p = iter(self.neural_prior.probabilities([r.features for r in flat]))
-        ok = {id(r) for r, q in zip(flat, p) if q >= self.params.neural_prior or r.features[_TERM]}
-        return [[r for r in chunk_rows if id(r) in ok] for chunk_rows in rows]
+        p = iter(self.neural_prior.probabilities([r.features for chunk_rows in rows for r in chunk_rows]))
+        floor = self.params.neural_prior
+        # (next(p) first: every row takes its probability, in order, whatever its term flag)
+        return [[r for r in chunk_rows if next(p) >= floor or r.features[_TERM]] for chunk_rows in rows]
 
     def _neural_floor(self) -> float | None:
         """With the neural LM, candidates down to ``params.neural_floor`` are worth asking about."""
