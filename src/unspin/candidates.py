@@ -38,6 +38,9 @@ class Option(NamedTuple):
     doc_gain: float = 0.0  # what the document's own words say (scoring.cache_bonus), nats
 
 
+_new = tuple.__new__
+
+
 def lm_words(text: str) -> tuple[str, ...]:
     return tuple(w for w in _LM_SPLIT.split(text) if w)
 
@@ -80,8 +83,8 @@ class Candidates:
     def unigram(self, phrase: str) -> float:
         return self.lm.score(list(lm_words(phrase)), (), end=False)
 
-    def _ranked(self, observed: str) -> tuple[tuple[str, tuple[str, ...], float, int, float], ...]:
-        """Option fields after (start, end), unigram gain included, ready to splat."""
+    def _ranked(self, observed: str) -> tuple[tuple[str, tuple[str, ...], float, int, float, float], ...]:
+        """Option fields after (start, end), all of them (unigram gain, no document gain yet)."""
         ranked = self.lexicon.ranked(observed)
         # The best ``limit`` by context-free rank, then each thesaurus' best and the observed
         # word's own inflections that the lexicon kept past its own cut.
@@ -90,7 +93,7 @@ class Candidates:
         if not best:
             return ()
         base = self.lexicon.unigram[self.lexicon.ids[observed]]  # stored at build, as self.unigram computes
-        return tuple((c.text, lm_words(c.text), c.channel, c.sources, c.unigram - base) for c in best)
+        return tuple((c.text, lm_words(c.text), c.channel, c.sources, c.unigram - base, 0.0) for c in best)
 
     def options(self, chunk: Chunk) -> list[list[Option]]:
         """Candidate edits grouped by start token."""
@@ -102,7 +105,8 @@ class Candidates:
                 continue
             ranked = self.ranked(phrase)
             if ranked:
-                by_start[i] += [Option(i, j, *c) for c in ranked]
+                span = (i, j)  # (tuple.__new__ skips the NamedTuple's Python-level __new__: hot path)
+                by_start[i] += [_new(Option, span + c) for c in ranked]
         if self.terms is not None:
             words = [t.lower for t in chunk.tokens]
             for m in self.terms.matches(words, chunk.spaced):

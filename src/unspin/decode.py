@@ -52,6 +52,7 @@ def local_scores(
         floor = default_floor(params)
     out: list[list[tuple[float, Option]]] = []
     cached = lm.cache.get
+    channel_weight, discount = params.channel_weight, params.unigram_discount
     for i, opts in enumerate(by_start):
         if not opts:
             out.append([])
@@ -70,14 +71,15 @@ def local_scores(
             right, base = right_base
             # Every LM term is <= 0, so once the running score drops below the floor
             # the option can't pass any prefilter: stop scoring it (saves most LM look-ups).
-            s = prior(opt, params, None) - base
+            # (prior() and extend() inlined: this loop is the engine's hot path)
+            s = channel_weight * opt.channel - discount * opt.unigram_gain + opt.doc_gain - base
             h = hist
             for w in opt.words + right:
-                p = cached((w, *h))  # inlined cache hit: this loop is the engine's hot path
+                p = cached((w, *h))  # inlined cache hit
                 s += lm.logp(w, h) if p is None else p
                 if s < floor:
                     break
-                h = extend(h, w)
+                h = (w, h[0]) if h else (w,)
             if s >= floor:
                 scored.append((s, opt))
         scored.sort(key=lambda x: -x[0])
