@@ -201,3 +201,32 @@ def test_paragraphs_read_together_give_what_each_gives_alone(tiny, restorer):
     edits = [(s.start, s.end, s.suggestion) for s in together]
     assert edits == [(s.start, s.end, s.suggestion) for s in alone]
     assert [s.confidence for s in together] == pytest.approx([s.confidence for s in alone], abs=1e-3)
+
+
+def test_a_second_reading_only_adds_edits_next_to_the_first_readings(tiny, restorer):
+    import copy
+    import dataclasses
+    import re
+
+    from unspin.restore import Restorer
+    from unspin.results import apply_spans
+
+    def restore(second_pass: bool):
+        params = dataclasses.replace(restorer.params, second_pass=second_pass)
+        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+        r.decision = copy.copy(r.decision)
+        r.decision.threshold = 0.05  # many edits from the random tiny model: much to read again
+        return r.restore(source)
+
+    source = SPUN + "\n\nThe firm commenced trading and acquired a small rival in the fountain.\n"
+    once, twice = restore(False), restore(True)
+    assert once.spans, "the example should give some spans"
+    assert set(once.spans) <= set(twice.spans)
+    assert apply_spans(source, twice.spans) == twice.text
+    words = [m.span() for m in re.finditer(r"\S+", source)]
+    edited = [k for k, (a, b) in enumerate(words) if any(a < f.end and f.start < b for f in once.spans)]
+    for s in set(twice.spans) - set(once.spans):
+        assert source[s.start : s.end] == s.observed
+        assert not any(f.start < s.end and s.start < f.end for f in once.spans)
+        at = [k for k, (a, b) in enumerate(words) if a < s.end and s.start < b]
+        assert min(abs(i - j) for i in at for j in edited) <= restorer.params.second_pass_reach

@@ -6,7 +6,7 @@ import math
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 from . import candidates, decision, decode, lexicon, lm, neural, scoring, terms, text
@@ -114,31 +114,88 @@ class Restorer:
             for offset, para in batch:
                 yield offset, para, self._channel_spans(para, offset, evidence)
             return
-        for (offset, para), (chunks, chunk_rows) in zip(batch, self._batch_rows(batch, evidence)):
-            spans = []
-            for p, rows in zip(chunks, chunk_rows):
-                for r, q in zip(rows, self.decision.probabilities([r.features for r in rows])):
-                    r.probability = q
-                for row, rivals in decision.choose(rows, self.decision.threshold):
-                    d = decode.Decision(
-                        option=row.option,
-                        probability=row.probability,
-                        keep_probability=1 - row.probability,
-                        alternatives=[(r.option, r.probability) for r in rivals[:3]],
-                        lm_gain=row.lm_gain,
-                    )
-                    spans.append(_span(d, p.chunk, para, offset))
-            yield offset, para, spans
+        rows = self._batch_rows(batch, evidence)
+        found = [self._decided_spans(para, *prepared) for (_, para), prepared in zip(batch, rows)]
+        if self.neural is not None and self.params.second_pass:
+            rates = [next((r.features[-1] for rs in chunk_rows for r in rs), 0.0) for _, chunk_rows in rows]
+            found = self._second_pass(batch, found, evidence, rates)
+        for (offset, para), spans in zip(batch, found):
+            yield offset, para, [replace(s, start=s.start + offset, end=s.end + offset) for s in spans]
+
+    def _decided_spans(
+        self, para: str, chunks: list[_Prepared], chunk_rows: list[list[decision.Row]]
+    ) -> list[Span]:
+        """The decision model's edits in one paragraph (paragraph offsets)."""
+        spans = []
+        for p, rows in zip(chunks, chunk_rows):
+            for r, q in zip(rows, self.decision.probabilities([r.features for r in rows])):
+                r.probability = q
+            for row, rivals in decision.choose(rows, self.decision.threshold):
+                d = decode.Decision(
+                    option=row.option,
+                    probability=row.probability,
+                    keep_probability=1 - row.probability,
+                    alternatives=[(r.option, r.probability) for r in rivals[:3]],
+                    lm_gain=row.lm_gain,
+                )
+                spans.append(_span(d, p.chunk, para, 0))
+        return spans
+
+    def _second_pass(
+        self,
+        batch: list[tuple[int, str]],
+        found: list[list[Span]],
+        evidence: DocumentEvidence,
+        neural_rates: list[float],
+    ) -> list[list[Span]]:
+        """Read each edited paragraph again with its edits made, and decide once more about the
+        words next to them. The decision model judges an edit in its observed context, and a
+        spinner swaps neighbours too ("the invoice handed"): once "invoice" is back to "bill",
+        "handed" reads as the odd one out and "passed" fits. Only words within
+        ``Params.second_pass_reach`` tokens of a first-pass edit are asked again (the rest saw
+        the same context), never the edits themselves; each paragraph keeps the neural spin rate
+        its first reading found (``neural_rates``). Paragraph offsets in and out."""
+        todo = [(k, apply_spans(para, found[k]), found[k]) for k, (_, para) in enumerate(batch) if found[k]]
+        if not todo:
+            return found
+        regions = [_restored_regions(spans) for _, _, spans in todo]
+        reach = self.params.second_pass_reach
+
+        def near(k: int, chunk: text.Chunk, start: int, end: int) -> bool:
+            toks = chunk.tokens
+            a, b = toks[start].start, toks[end - 1].end
+            if any(ra < b and a < rb for ra, rb, _ in regions[k]):
+                return False  # an edit of the first pass stays as it is
+            lo, hi = toks[max(0, start - reach)].start, toks[min(len(toks), end + reach) - 1].end
+            return any(ra < hi and lo < rb for ra, rb, _ in regions[k])
+
+        again = self._batch_rows([(0, restored) for _, restored, _ in todo], evidence, near=near, learn=False)
+        out = list(found)
+        for (k, restored, spans), (chunks, chunk_rows), moved in zip(todo, again, regions):
+            para = batch[k][1]
+            for r in (r for rs in chunk_rows for r in rs):
+                r.features[-1] = neural_rates[k]  # NEURAL_FEATURES end with the paragraph's rate
+            for s in self._decided_spans(restored, chunks, chunk_rows):
+                shift = sum(delta for _, rb, delta in moved if rb <= s.start)  # edits before it
+                start, end = s.start - shift, s.end - shift
+                spans = spans + [replace(s, start=start, end=end, observed=para[start:end])]
+            out[k] = sorted(spans, key=lambda s: s.start)
+        return out
 
     def _batch_rows(
-        self, batch: list[tuple[int, str]], evidence: DocumentEvidence
+        self, batch: list[tuple[int, str]], evidence: DocumentEvidence, near=None, learn: bool = True
     ) -> list[tuple[list[_Prepared], list[list[decision.Row]]]]:
         """Each paragraph's chunks and their candidate rows, with every feature the decision
-        model needs (the neural ones from one ``gains_many`` call for the whole batch)."""
+        model needs (the neural ones from one ``gains_many`` call for the whole batch).
+        ``near(k, chunk, start, end)``: keep only the rows of paragraph k it accepts (before
+        the costly neural features). ``learn``: update the document's evidence."""
         prepared = []
-        for _, para in batch:  # paragraph by paragraph: each updates the document's evidence
-            p = self._prepare(para, evidence, floor=self._neural_floor())
-            prepared.append((p, self._candidate_rows(p, evidence)))
+        for k, (_, para) in enumerate(batch):  # paragraph by paragraph: each updates the evidence
+            p = self._prepare(para, evidence, floor=self._neural_floor(), learn=learn)
+            rows = self._candidate_rows(p, evidence)
+            if near is not None:
+                rows = [[r for r in rs if near(k, c.chunk, r.start, r.end)] for c, rs in zip(p, rows)]
+            prepared.append((p, rows))
         if self.neural is not None:
             self._add_neural_features([para for _, para in batch], prepared)
         return prepared
@@ -171,8 +228,10 @@ class Restorer:
         word_evidence: list[WordEvidence] | None = None,
         cands: candidates.Candidates | None = None,
         floor: float | None = None,
+        learn: bool = True,
     ) -> list[_Prepared]:
-        """Pass 1: candidates and their local evidence; updates the spin-rate counts.
+        """Pass 1: candidates and their local evidence; updates the spin-rate counts (unless
+        not ``learn``: a paragraph read again).
 
         With ``word_evidence``, also appends one ``WordEvidence`` per word token.
         ``cands`` and ``floor`` narrow the pass (see ``screen``).
@@ -180,7 +239,7 @@ class Restorer:
         prepared = []
         sentence_start = True
         doc_cache = evidence.counts is not None and self.params.cache_weight > 0
-        if doc_cache:
+        if doc_cache and learn:
             seen = [m.group().lower().replace("’", "'") for m in text.WORD_RE.finditer(para)]
             evidence.counts.update(seen)
             evidence.counted += len(seen)
@@ -189,7 +248,7 @@ class Restorer:
             first_in_sentence = sentence_start
             sentence_start = chunk.ends_sentence
             words = [t.lower for t in chunk.tokens]
-            evidence.words += len(words)
+            evidence.words += len(words) if learn else 0
             by_start = (cands or self.candidates).options(chunk)
             if doc_cache:
                 by_start = self._with_doc_gains(by_start, words, evidence)
@@ -211,7 +270,7 @@ class Restorer:
                 ]  # fmt: skip
             if scored is None:
                 continue
-            for opts in scored:
+            for opts in scored if learn else ():
                 if opts and opts[0][0] > self.params.evidence_threshold:
                     evidence.add_strong(opts[0][1].sources)
             prepared.append(_Prepared(chunk, words, start_hist, scored, first_in_sentence))
@@ -356,6 +415,17 @@ class DocumentEvidence:
 
     def rate(self, params: Params) -> float:
         return scoring.spin_rate(self.strong, self.words, params)
+
+
+def _restored_regions(spans: list[Span]) -> list[tuple[int, int, int]]:
+    """Where each edit's suggestion lies in the restored text: (start, end, length change)."""
+    out, shift = [], 0
+    for s in spans:
+        start = s.start + shift
+        delta = len(s.suggestion) - (s.end - s.start)
+        out.append((start, start + len(s.suggestion), delta))
+        shift += delta
+    return out
 
 
 def _span(d: decode.Decision, chunk: text.Chunk, para: str, offset: int) -> Span:

@@ -1,12 +1,16 @@
 """The spinner: rewrite text the way article spinners do, with a gold record of every swap.
 
 Spinners replace words and phrases by thesaurus "synonyms" regardless of
-sense, re-inflecting to keep tense and number. Styles:
+sense, most re-inflecting to keep tense and number. Styles:
 
 ``wordnet``  the first WordNet synonym of the word's most frequent sense, as simple spinners do;
 ``anysense`` a random WordNet synonym from any sense of the word, any part of speech: blind to
              sense, as most spinners are ("spring" the season → "fountain");
 ``moby``     a random synonym from the broad Moby thesaurus;
+``headword`` a random WordNet synonym of any sense pasted as the thesaurus lists it, in its
+             dictionary form: careless spinners don't re-inflect, and since WordNet lists a word's
+             own lemma among its synonyms, an inflected word may come back as its own base form
+             ("workers" → "worker", "embodies" → "embody");
 ``phrase``   multiword entries first: phrases out, phrases in (``look into`` → ``investigate``),
              including the project's function-phrase table (``in order to`` → ``so as to``);
 ``mixed``    each swap picks one of the above at random.
@@ -26,7 +30,7 @@ from functools import cached_property, lru_cache
 from . import text, thesaurus
 from .candidates import observed_phrases
 
-STYLES = ("wordnet", "anysense", "moby", "phrase", "mixed")
+STYLES = ("wordnet", "anysense", "headword", "moby", "phrase", "mixed")
 _SINGLE_STYLES = STYLES[:-1]  # what ``mixed`` picks from
 _LEMMA_TAGS = ("NN", "VB", "JJ", "RB")
 
@@ -74,7 +78,7 @@ class Spinner:
         return table
 
     def synonyms(self, lemma: str, style: str) -> list[str]:
-        table = self.wordnet if style in ("wordnet", "anysense") else self.moby
+        table = self.wordnet if style in ("wordnet", "anysense", "headword") else self.moby
         syns = table.get(lemma, [])
         if style == "phrase":
             syns = self.phrases.get(lemma, []) + syns + self.wordnet.get(lemma, [])
@@ -128,7 +132,8 @@ class Spinner:
         # Longest phrase first when spinning phrases; single words otherwise.
         order = sorted(phrases, key=lambda p: -p[0]) if style == "phrase" else phrases[:1]
         for end, phrase in order:
-            options = [s for s in self._inflected_synonyms(phrase, style) if s != phrase]
+            synonyms = self._headwords if style == "headword" else self._inflected_synonyms
+            options = [s for s in synonyms(phrase, style) if s != phrase]
             if style == "phrase" and any(" " in s for s in options) and rng.random() < 0.7:
                 options = [s for s in options if " " in s]
             if options:
@@ -145,6 +150,16 @@ class Spinner:
                 form = syn if tag is None else _inflect(syn, tag)
                 if form and form not in out:
                     out.append(form)
+        return tuple(out)
+
+    @lru_cache(maxsize=100_000)  # noqa: B019 - as above
+    def _headwords(self, phrase: str, style: str) -> tuple[str, ...]:
+        """Synonyms of ``phrase`` as the thesaurus lists them, and its own lemma if it is inflected."""
+        out: list[str] = []
+        for lemma, tag in _analyses(phrase):
+            for syn in ([lemma] if tag else []) + self.synonyms(lemma, style):
+                if syn not in out:
+                    out.append(syn)
         return tuple(out)
 
 
