@@ -148,28 +148,23 @@ class Restorer:
         evidence: DocumentEvidence,
         neural_rates: list[float],
     ) -> list[list[Span]]:
-        """Read each edited paragraph again with its edits made, and decide once more about the
-        words next to them. The decision model judges an edit in its observed context, and a
-        spinner swaps neighbours too ("the invoice handed"): once "invoice" is back to "bill",
-        "handed" reads as the odd one out and "passed" fits. Only words within
-        ``Params.second_pass_reach`` tokens of a first-pass edit are asked again (the rest saw
-        the same context), never the edits themselves; each paragraph keeps the neural spin rate
-        its first reading found (``neural_rates``). Paragraph offsets in and out."""
+        """Read each edited paragraph again with its edits made, and decide once more about every
+        other word. The decision model judges an edit in its observed context, and a spinner
+        swaps neighbours too ("the invoice handed"): once "invoice" is back to "bill", "handed"
+        reads as the odd one out and "passed" fits; the neural LM reads the whole restored prefix.
+        The first reading's edits stand; each paragraph keeps the document's evidence and the
+        neural spin rate its first reading found (``neural_rates``). Paragraph offsets in and out."""
         todo = [(k, apply_spans(para, found[k]), found[k]) for k, (_, para) in enumerate(batch) if found[k]]
         if not todo:
             return found
         regions = [_restored_regions(spans) for _, _, spans in todo]
-        reach = self.params.second_pass_reach
 
-        def near(k: int, chunk: text.Chunk, start: int, end: int) -> bool:
-            toks = chunk.tokens
-            a, b = toks[start].start, toks[end - 1].end
-            if any(ra < b and a < rb for ra, rb, _ in regions[k]):
-                return False  # an edit of the first pass stays as it is
-            lo, hi = toks[max(0, start - reach)].start, toks[min(len(toks), end + reach) - 1].end
-            return any(ra < hi and lo < rb for ra, rb, _ in regions[k])
+        def untouched(k: int, chunk: text.Chunk, start: int, end: int) -> bool:
+            a, b = chunk.tokens[start].start, chunk.tokens[end - 1].end
+            return not any(ra < b and a < rb for ra, rb, _ in regions[k])
 
-        again = self._batch_rows([(0, restored) for _, restored, _ in todo], evidence, near=near, learn=False)
+        edited = [(0, restored) for _, restored, _ in todo]
+        again = self._batch_rows(edited, evidence, keep=untouched, learn=False)
         out = list(found)
         for (k, restored, spans), (chunks, chunk_rows), moved in zip(todo, again, regions):
             para = batch[k][1]
@@ -183,18 +178,18 @@ class Restorer:
         return out
 
     def _batch_rows(
-        self, batch: list[tuple[int, str]], evidence: DocumentEvidence, near=None, learn: bool = True
+        self, batch: list[tuple[int, str]], evidence: DocumentEvidence, keep=None, learn: bool = True
     ) -> list[tuple[list[_Prepared], list[list[decision.Row]]]]:
         """Each paragraph's chunks and their candidate rows, with every feature the decision
         model needs (the neural ones from one ``gains_many`` call for the whole batch).
-        ``near(k, chunk, start, end)``: keep only the rows of paragraph k it accepts (before
+        ``keep(k, chunk, start, end)``: keep only the rows of paragraph k it accepts (before
         the costly neural features). ``learn``: update the document's evidence."""
         prepared = []
         for k, (_, para) in enumerate(batch):  # paragraph by paragraph: each updates the evidence
             p = self._prepare(para, evidence, floor=self._neural_floor(), learn=learn)
             rows = self._candidate_rows(p, evidence)
-            if near is not None:
-                rows = [[r for r in rs if near(k, c.chunk, r.start, r.end)] for c, rs in zip(p, rows)]
+            if keep is not None:
+                rows = [[r for r in rs if keep(k, c.chunk, r.start, r.end)] for c, rs in zip(p, rows)]
             prepared.append((p, rows))
         if self.neural is not None:
             self._add_neural_features([para for _, para in batch], prepared)

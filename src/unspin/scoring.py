@@ -78,10 +78,10 @@ class Params:
     # originals it was asked about (BENCHMARKS.md, 26 Nov). Retraining decision.json changes
     # what the neural decision model sees: retrain decision_neural.json after it.
     neural_prior: float = 0.01
-    # With the neural re-scorer: read each edited paragraph again with its edits made, asking
-    # about the words within this many tokens of an edit (``Restorer._second_pass``).
+    # With the neural re-scorer: read each edited paragraph again with its edits made and decide
+    # about its other words once more (``Restorer._second_pass``). A third reading added little
+    # for its cost, and asking only about the words next to an edit lost a point (dev, 26 Nov).
     second_pass: bool = True
-    second_pass_reach: int = 2
     # Known multiword terms spun word by word as candidates (``terms``). None: with the neural
     # re-scorer, whose decision model is trained with them. The trigram engine goes without:
     # they halve its speed on fresh text, and it can't tell a spun term from the honest
