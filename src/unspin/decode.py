@@ -75,7 +75,7 @@ def local_scores(
             s = channel_weight * opt.channel - discount * opt.unigram_gain + opt.doc_gain - base
             h = hist
             for w in opt.words + right:
-                p = cached((w, *h))  # inlined cache hit
+                p = cached(" ".join((w, *h)))  # inlined cache hit (the key format: lm.TrigramLM.cache)
                 s += lm.logp(w, h) if p is None else p
                 if s < floor:
                     break

@@ -19,7 +19,6 @@ _TO_NATS = math.log(1.0001)
 # discounted: the LM saw them never, and a spinner's rare synonyms often are.
 _OOV_DISCOUNT = math.log(0.1)
 _FLOOR = 1e-9
-_PIN = ("<a list that keeps the cache tracked>",)  # no look-up builds this key: not a word history
 
 
 class TrigramLM:
@@ -34,39 +33,31 @@ class TrigramLM:
         from pocketsphinx import Config, LogMath, NGramModel
 
         self._model = NGramModel(Config(), LogMath(), str(path or resources.trigram_lm_path()))
-        # A plain dict beats lru_cache here: the hot path is a single get().
-        self.cache: dict[tuple[str, ...], float] = {}
-        self._pin_to_old_generation()
+        # A plain dict beats lru_cache here: the hot path is a single get(). Keys are the words
+        # joined by spaces, most recent first ("house white the"), not tuples: a dict of strings
+        # and floats is never tracked by the garbage collector, whose full collections walked
+        # a tuple-keyed cache (~10 % of restore's time, BENCHMARKS.md 26 Nov). Words have no spaces.
+        self.cache: dict[str, float] = {}
         self.oov: set[str] = set()  # words the model doesn't know, as look-ups find them
         self.queries = 0
 
     def logp(self, word: str, history: tuple[str, ...]) -> float:
-        key = (word, *history)
+        key = " ".join((word, *history))  # (see self.cache)
         p = self.cache.get(key)
         if p is None:
             self.queries += 1
             if len(self.cache) > 2_000_000:  # bounded memory on huge inputs
                 self.cache.clear()
-                self._pin_to_old_generation()
-            p = self._model.prob(list(key)) * _TO_NATS
+            p = self._model.prob([word, *history]) * _TO_NATS
             if p < -1000:  # out of vocabulary
                 self.oov.add(word)
                 p = oov_logp(word)
             self.cache[key] = p
         return p
 
-    def _pin_to_old_generation(self) -> None:
-        """Keep one container in the cache, so the garbage collector never untracks it.
-
-        A full collection untracks a dict that holds only untracked objects (strings, numbers,
-        and tuples of them once seen); the next new key re-tracks it as a *young* object, and
-        every minor collection then walks the whole cache until it ages again. That cost 10 %
-        of restore's time on fresh text (BENCHMARKS.md, 26 Nov). Pinned, it stays old."""
-        self.cache[_PIN] = []  # type: ignore[assignment]
-
     def known(self, word: str) -> bool:
         """Is ``word`` in the LM's vocabulary?"""
-        if (word,) not in self.cache:
+        if word not in self.cache:
             self.logp(word, ())
         return word not in self.oov
 
