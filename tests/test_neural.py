@@ -227,3 +227,31 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
     for s in added:
         assert source[s.start : s.end] == s.observed
         assert not any(f.start < s.end and s.start < f.end for f in once.spans)
+
+
+def test_the_gatekeeper_spares_the_neural_lm_the_hopeless_candidates(tiny, restorer):
+    import dataclasses
+
+    from unspin.restore import Restorer
+
+    source = SPUN + " The firm commenced trading and acquired a small rival."
+
+    def asked(prior: float) -> int:
+        params = dataclasses.replace(restorer.params, neural_prior=prior, second_pass=False)
+        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+        count, gains_many = [0], tiny.gains_many
+
+        def counting(items):
+            count[0] += sum(len(edits) for _, edits in items)
+            return gains_many(items)
+
+        tiny.gains_many = counting  # (an instance attribute over the method, removed below)
+        try:
+            r.restore(source)
+        finally:
+            del tiny.gains_many
+        return count[0]
+
+    # Known terms are asked about whatever the prior: the trigram decision model never saw them.
+    everything, gated, only_terms = asked(0.0), asked(restorer.params.neural_prior), asked(1.0)
+    assert everything > gated > only_terms
