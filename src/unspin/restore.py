@@ -19,6 +19,8 @@ from .scoring import Params
 
 CLOSED_CLASS = candidates.CLOSED_CLASS
 _TERM = decision.FEATURES.index("term")  # a row's known-term flag
+# A row's neural spin rate of its paragraph (the neural features follow the trigram ones).
+_NEURAL_RATE = len(decision.FEATURES) + decision.NEURAL_FEATURES.index("neural_rate")
 # Words of a document's paragraphs the neural re-scorer reads together (see paragraphs_spans).
 NEURAL_BATCH_WORDS = 400
 
@@ -117,7 +119,7 @@ class Restorer:
         rows = self._batch_rows(batch, evidence)
         found = [self._decided_spans(para, *prepared) for (_, para), prepared in zip(batch, rows)]
         if self.neural is not None and self.params.second_pass:
-            rates = [next((r.features[-1] for rs in chunk_rows for r in rs), 0.0) for _, chunk_rows in rows]
+            rates = [next((r.features[_NEURAL_RATE] for rs in rws for r in rs), 0.0) for _, rws in rows]
             found = self._second_pass(batch, found, evidence, rates)
         for (offset, para), spans in zip(batch, found):
             yield offset, para, [replace(s, start=s.start + offset, end=s.end + offset) for s in spans]
@@ -169,12 +171,13 @@ class Restorer:
         for (k, restored, spans), (chunks, chunk_rows), moved in zip(todo, again, regions):
             para = batch[k][1]
             for r in (r for rs in chunk_rows for r in rs):
-                r.features[-1] = neural_rates[k]  # NEURAL_FEATURES end with the paragraph's rate
+                r.features[_NEURAL_RATE] = neural_rates[k]
+            added = []
             for s in self._decided_spans(restored, chunks, chunk_rows):
                 shift = sum(delta for _, rb, delta in moved if rb <= s.start)  # edits before it
                 start, end = s.start - shift, s.end - shift
-                spans = spans + [replace(s, start=start, end=end, observed=para[start:end])]
-            out[k] = sorted(spans, key=lambda s: s.start)
+                added.append(replace(s, start=start, end=end, observed=para[start:end]))
+            out[k] = sorted(spans + added, key=lambda s: s.start)
         return out
 
     def _batch_rows(

@@ -132,8 +132,7 @@ class Spinner:
         # Longest phrase first when spinning phrases; single words otherwise.
         order = sorted(phrases, key=lambda p: -p[0]) if style == "phrase" else phrases[:1]
         for end, phrase in order:
-            synonyms = self._headwords if style == "headword" else self._inflected_synonyms
-            options = [s for s in synonyms(phrase, style) if s != phrase]
+            options = [s for s in self._inflected_synonyms(phrase, style) if s != phrase]
             if style == "phrase" and any(" " in s for s in options) and rng.random() < 0.7:
                 options = [s for s in options if " " in s]
             if options:
@@ -143,23 +142,15 @@ class Spinner:
 
     @lru_cache(maxsize=100_000)  # noqa: B019 - one Spinner per process; the cache is the point
     def _inflected_synonyms(self, phrase: str, style: str) -> tuple[str, ...]:
-        """Synonyms of ``phrase`` in the same inflection (tense, number) as ``phrase``."""
+        """Synonyms of ``phrase`` in the same inflection (tense, number) as ``phrase``; for the
+        ``headword`` style, as the thesaurus lists them, its own lemma first if it is inflected."""
         out: list[str] = []
         for lemma, tag in _analyses(phrase):
-            for syn in self.synonyms(lemma, style):
-                form = syn if tag is None else _inflect(syn, tag)
-                if form and form not in out:
-                    out.append(form)
-        return tuple(out)
-
-    @lru_cache(maxsize=100_000)  # noqa: B019 - as above
-    def _headwords(self, phrase: str, style: str) -> tuple[str, ...]:
-        """Synonyms of ``phrase`` as the thesaurus lists them, and its own lemma if it is inflected."""
-        out: list[str] = []
-        for lemma, tag in _analyses(phrase):
-            for syn in ([lemma] if tag else []) + self.synonyms(lemma, style):
-                if syn not in out:
-                    out.append(syn)
+            if style == "headword":
+                forms = ([lemma] if tag else []) + self.synonyms(lemma, style)
+            else:
+                forms = [syn if tag is None else _inflect(syn, tag) for syn in self.synonyms(lemma, style)]
+            out += [f for f in dict.fromkeys(forms) if f and f not in out]
         return tuple(out)
 
 
