@@ -241,9 +241,9 @@ def test_the_gatekeeper_spares_the_neural_lm_the_hopeless_candidates(tiny, resto
         r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
         count, gains_many = [0], tiny.gains_many
 
-        def counting(items):
+        def counting(items, reading=None):
             count[0] += sum(len(edits) for _, edits in items)
-            return gains_many(items)
+            return gains_many(items, reading)
 
         tiny.gains_many = counting  # (an instance attribute over the method, removed below)
         try:
@@ -252,6 +252,66 @@ def test_the_gatekeeper_spares_the_neural_lm_the_hopeless_candidates(tiny, resto
             del tiny.gains_many
         return count[0]
 
-    # Known terms are asked about whatever the prior: the trigram decision model never saw them.
+    # Known terms are asked about whatever the prior (the trigram decision model never saw them),
+    # and the candidates the neural LM's own bound picks.
     everything, gated, only_terms = asked(0.0), asked(restorer.params.neural_prior), asked(1.0)
     assert everything > gated > only_terms
+
+
+def test_a_reading_gives_the_same_gains_and_bounds_its_left_context(tiny):
+    """``read`` once, then ``bounds`` and ``gains_many`` off it: the gains equal plain scoring,
+    and a word's bound is log P(first token of the alternative | prefix) - log P(word | prefix)."""
+    texts = [SPUN, " ".join([SPUN] * 30)]
+    reading = tiny.read(texts)
+    items = [
+        (SPUN, edits_for(SPUN, [("invoice", "bill"), ("blazed", "fired")])),
+        (texts[1], [Edit(4, 11, "bill")]),
+    ]
+    for reused, fresh in zip(tiny.gains_many(items, reading), tiny.gains_many(items)):
+        assert reused == pytest.approx(fresh, abs=2e-3)
+    start = SPUN.index("handed")
+    words = [(start, start + 6, ["passed", "given over"]), (4, 11, ["bill"])]
+    bounds = tiny.bounds(reading, 0, words)
+    tok = tiny.tokenizer
+    for (s, e, alts), got in zip(words, bounds):
+        prefix = [tok.bos_token_id, *tok(SPUN[: s - 1], add_special_tokens=False)["input_ids"]]
+        with torch.inference_mode():
+            logits = tiny.model(input_ids=torch.tensor([prefix])).logits[0, -1].float().log_softmax(-1)
+        keep = text_logp(tiny, SPUN[:e]) - text_logp(tiny, SPUN[: s - 1])
+        for alt, g in zip(alts, got):
+            first = tok(" " + alt, add_special_tokens=False)["input_ids"][0]
+            assert g == pytest.approx(float(logits[first]) - keep, abs=2e-3), alt
+    assert tiny.bounds(reading, 0, [(0, 3, [])]) == [[]]
+
+
+def test_the_neural_bound_asks_about_each_words_best_candidate_whatever_the_trigram_says(tiny, restorer):
+    import dataclasses
+
+    from unspin import text
+    from unspin.restore import Restorer
+
+    source = SPUN + " The firm commenced trading and acquired a small rival."
+
+    def asked_starts(pick: float | None) -> set[int]:
+        # neural_prior 1: the trigram's gatekeeper lets nothing through but terms and picks
+        params = dataclasses.replace(restorer.params, neural_pick=pick, neural_prior=1.0, second_pass=False)
+        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+        starts, gains_many = set(), tiny.gains_many
+
+        def recording(items, reading=None):
+            starts.update(e.start for _, edits in items for e in edits)
+            return gains_many(items, reading)
+
+        tiny.gains_many = recording
+        try:
+            r.restore(source)
+        finally:
+            del tiny.gains_many
+        return starts
+
+    r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny)
+    listed = {
+        t.start for c in text.chunks(source) for t in c.tokens if r.candidates.ranked(t.lower)
+    }  # every word with a candidate
+    assert listed and listed <= asked_starts(-1e9)
+    assert len(asked_starts(None)) < len(listed)

@@ -78,6 +78,7 @@ class Row:
     features: list[float]
     probability: float = 0.0
     score: float = 0.0  # local score: LM gain + channel + document evidence, before the edit cost
+    picked: bool = False  # asked about because the neural LM's left-context bound picked it
 
 
 def rows_for_chunk(
@@ -91,9 +92,11 @@ def rows_for_chunk(
     channel_weight: float,
     per_start: int,
     adaptation: dict[int, float] | None = None,
+    picked: frozenset[tuple[int, str]] = frozenset(),
 ) -> list[Row]:
     """Feature rows for the ``per_start`` best candidates at each start token, ranked by their
-    local score with the channel adapted to the document (``adaptation`` by source mask)."""
+    local score with the channel adapted to the document (``adaptation`` by source mask).
+    ``picked``: (start token, text) of one-word candidates asked about whatever their rank."""
     adapt = adaptation or {}
     rate = min(max(rate, 1e-4), 0.5)
     rate_logit = math.log(rate / (1 - rate))
@@ -114,7 +117,9 @@ def rows_for_chunk(
         top = [t for t in opts if not t[1].sources & TERM][:per_start]
         # (rank, score, option, the next best score: for "lead")
         entries = [(k, s, o, top[k + 1][0] if k + 1 < len(top) else s - 10.0) for k, (s, o) in enumerate(top)]
-        for s, o in [t for t in opts if t[1].sources & TERM][:1]:
+        extra = [t for t in opts if t[1].sources & TERM][:1]
+        extra += [t for t in opts if (i, t[1].text) in picked and t[1].end == i + 1 and t not in top]
+        for s, o in extra:
             entries.append((sum(x > s for x, _ in top), s, o, max((x for x, _ in top), default=s - 10.0)))
         for rank, score, opt, nxt in entries:
             n_obs = opt.end - i
@@ -151,6 +156,7 @@ def rows_for_chunk(
                         lm_gain * rate,
                     ],
                     score=score,
+                    picked=(i, opt.text) in picked and opt.end == i + 1,
                 )
             )
     return rows

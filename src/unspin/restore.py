@@ -49,7 +49,7 @@ class Restorer:
         # its speed for no exactness: only the neural re-scorer tells such rare originals apart.
         self.candidates = candidates.Candidates(
             self.lexicon, self.lm, self.params.max_candidates, source_best=neural_lm is not None,
-            terms=known_terms,
+            terms=known_terms, reinflect=self.params.reinflect if neural_lm is not None else 0,
         )  # fmt: skip
         # The screen keeps to the top of the list: its budget is per word of every text checked.
         self.screen_candidates = candidates.Candidates(
@@ -188,15 +188,59 @@ class Restorer:
         ``keep(k, chunk, start, end)``: keep only the rows of paragraph k it accepts (before
         the costly neural features). ``learn``: update the document's evidence."""
         prepared = []
+        bounded = self.neural is not None and self.params.neural_pick is not None
+        reading = self.neural.read([para for _, para in batch]) if bounded else None
         for k, (_, para) in enumerate(batch):  # paragraph by paragraph: each updates the evidence
             p = self._prepare(para, evidence, floor=self._neural_floor(), learn=learn)
-            rows = self._candidate_rows(p, evidence)
+            picked = self._bounded_options(p, reading, k) if bounded else [frozenset()] * len(p)
+            rows = self._candidate_rows(p, evidence, picked)
             if keep is not None:
                 rows = [[r for r in rs if keep(k, c.chunk, r.start, r.end)] for c, rs in zip(p, rows)]
             prepared.append((p, rows))
         if self.neural is not None:
-            self._add_neural_features([para for _, para in batch], prepared)
+            self._add_neural_features([para for _, para in batch], prepared, reading)
         return prepared
+
+    def _bounded_options(self, prepared: list[_Prepared], reading: neural.Reading, n: int):
+        """What the neural LM's reading of paragraph ``n`` says before any candidate is scored:
+        for each word and each of its one-word candidates, an upper bound on the candidate's
+        gain from its left context (``NeuralLM.bounds``, no forward step) plus its channel.
+        Candidates bounded under ``params.neural_prune`` are dropped; the best one, if over
+        ``params.neural_pick``, is asked about (its row ``picked``) even where the trigram's
+        local score ranked it out. The trigram sees two words back, the neural LM the whole
+        paragraph: on dev, the original of 16 % of nlpaug's substitutions was on the list but
+        under the trigram's floor. Changes ``prepared``'s scores; the picked (token, text) per chunk."""
+        params = self.params
+        queries, where = [], []
+        for c, p in enumerate(prepared):
+            for i, t in enumerate(p.chunk.tokens):
+                ranked = self.candidates.ranked(p.words[i])
+                if ranked:
+                    queries.append((t.start, t.end, [_cased([t], r[0]) for r in ranked]))
+                    where.append((c, i, ranked))
+        picked: list[set[tuple[int, str]]] = [set() for _ in prepared]
+        for (c, i, ranked), bounds in zip(where, self.neural.bounds(reading, n, queries)):
+            p = prepared[c]
+            bound = {r[0]: b + r[2] for r, b in zip(ranked, bounds) if not math.isnan(b)}  # r[2]: channel
+            if not bound:
+                continue
+            prune = params.neural_prune
+            scored = [(s, o) for s, o in p.scored[i] if o.end > i + 1 or bound.get(o.text, prune) >= prune]
+            text, best = max(bound.items(), key=lambda kv: kv[1])
+            if best > params.neural_pick:
+                picked[c].add((i, text))
+                if not any(o.text == text and o.end == i + 1 for _, o in scored):  # under the floor
+                    option = next(candidates.Option(i, i + 1, *r) for r in ranked if r[0] == text)
+                    scored = sorted(scored + self._local_score(p, option), key=lambda x: -x[0])
+            p.scored[i] = scored
+        return [frozenset(x) for x in picked]
+
+    def _local_score(self, p: _Prepared, option: candidates.Option) -> list[tuple[float, candidates.Option]]:
+        """[(local score, option)] for one option, however low (``decode.local_scores``)."""
+        by_start: list[list[candidates.Option]] = [[] for _ in p.words]
+        by_start[option.start] = [option]
+        args = (self.lm, self.params, p.start_hist, p.chunk.ends_sentence, -math.inf)
+        return decode.local_scores(p.words, by_start, *args)[option.start]
 
     def _channel_spans(self, para: str, offset: int, evidence: DocumentEvidence) -> list[Span]:
         prepared = self._prepare(para, evidence, floor=self._neural_floor())
@@ -302,21 +346,23 @@ class Restorer:
         return out
 
     def _candidate_rows(
-        self, prepared: list[_Prepared], evidence: DocumentEvidence
+        self, prepared: list[_Prepared], evidence: DocumentEvidence, picked=None
     ) -> list[list[decision.Row]]:
         """Each chunk's candidate edits with their features. With the neural LM, only the
         ambiguous ones stay (``params.neural_floor``, ``params.neural_prior``): it will score
         them, and its cost is per row."""
         rate = evidence.rate(self.params)
         adaptation = scoring.channel_adaptation(evidence.sources, self.params)
-        rows = [self._rows(p, rate, adaptation) for p in prepared]
+        picked = picked or [frozenset()] * len(prepared)
+        rows = [self._rows(p, rate, adaptation, mine) for p, mine in zip(prepared, picked)]
         if self.neural is None:
             return rows
-        rows = [[r for r in chunk_rows if r.score > self.params.neural_floor] for chunk_rows in rows]
+        floor = self.params.neural_floor
+        rows = [[r for r in chunk_rows if r.score > floor or r.picked] for chunk_rows in rows]
         return self._worth_asking(rows)
 
     def _add_neural_features(
-        self, paras: list[str], prepared: list[tuple[list[_Prepared], list[list[decision.Row]]]]
+        self, paras: list[str], prepared: list[tuple[list[_Prepared], list[list[decision.Row]]]], reading=None
     ) -> None:
         """The neural features of every row of these paragraphs, from one ``gains_many`` call."""
         items = []
@@ -328,7 +374,7 @@ class Restorer:
                     replacement = _cased(toks[r.start : r.end], r.option.text)
                     edits.append(neural.Edit(toks[r.start].start, toks[r.end - 1].end, replacement))
             items.append((para, edits))
-        for para, (_, rows), gains in zip(paras, prepared, self.neural.gains_many(items)):
+        for para, (_, rows), gains in zip(paras, prepared, self.neural.gains_many(items, reading)):
             decision.add_neural_features(rows, gains, sum(1 for _ in text.WORD_RE.finditer(para)))
 
     def _worth_asking(self, rows: list[list[decision.Row]]) -> list[list[decision.Row]]:
@@ -338,8 +384,8 @@ class Restorer:
             return rows
         p = iter(self.neural_prior.probabilities([r.features for chunk_rows in rows for r in chunk_rows]))
         floor = self.params.neural_prior
-        # (next(p) first: every row takes its probability, in order, whatever its term flag)
-        return [[r for r in chunk_rows if next(p) >= floor or r.features[_TERM]] for chunk_rows in rows]
+        # (next(p) first: every row takes its probability, in order, whatever its flags)
+        return [[r for r in rs if next(p) >= floor or r.features[_TERM] or r.picked] for rs in rows]
 
     def _neural_floor(self) -> float | None:
         """With the neural LM, candidates down to ``params.neural_floor`` are worth asking about."""
@@ -347,14 +393,17 @@ class Restorer:
             return None
         return min(self.params.neural_floor, decode.default_floor(self.params))
 
-    def _rows(self, p: _Prepared, rate: float, adaptation: dict[int, float]) -> list[decision.Row]:
+    def _rows(
+        self, p: _Prepared, rate: float, adaptation: dict[int, float], picked=frozenset()
+    ) -> list[decision.Row]:
         capitalised = [t.text[:1].isupper() for t in p.chunk.tokens]
         if p.first_in_sentence:
             capitalised[0] = False
         return decision.rows_for_chunk(
             p.words, capitalised, p.scored, self.lm, self.candidates.unigram, p.start_hist, rate,
             self.params.channel_weight,
-            self.params.max_options if self.neural is None else self.params.neural_options, adaptation,
+            self.params.max_options if self.neural is None else self.params.neural_options,
+            adaptation, picked,
         )  # fmt: skip
 
     def feature_rows(self, source: str) -> list[tuple[int, int, str, list[float]]]:
