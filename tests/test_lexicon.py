@@ -79,6 +79,21 @@ def test_own_inflections_survive_the_short_list_cut():
     assert "powers" in ranked and len(ranked) > 10
 
 
+def test_a_dictionary_form_may_stand_for_its_candidates_inflections(restorer):
+    # A headword-pasting spinner turns "suggests" into "indicate": with ``reinflect`` the
+    # inflections of its lemma candidates join the list, and an inflected form gets none.
+    from unspin.candidates import Candidates
+
+    plain = Candidates(restorer.lexicon, restorer.lm, 10)
+    reinflected = Candidates(restorer.lexicon, restorer.lm, 10, reinflect=8)
+    listed = [c[0] for c in plain.ranked("indicate")]
+    added = [c[0] for c in reinflected.ranked("indicate")][len(listed) :]
+    assert "suggest" in listed and "suggests" not in listed
+    assert "suggests" in added and "suggesting" in added
+    assert not set(added) & set(listed)
+    assert reinflected.ranked("indicates") == plain.ranked("indicates")
+
+
 def test_each_thesaurus_keeps_its_best_links_on_the_short_list():
     # Moby's many loose synonyms of "control" ("see", "will", "time") outrank WordNet's
     # "command" by P(o | c) P(c); a spinner drawing on WordNet needs it all the same. The
