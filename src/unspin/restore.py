@@ -201,7 +201,9 @@ class Restorer:
             self._add_neural_features([para for _, para in batch], prepared, reading)
         return prepared
 
-    def _bounded_options(self, prepared: list[_Prepared], reading: neural.Reading, n: int):
+    def _bounded_options(
+        self, prepared: list[_Prepared], reading: neural.Reading, n: int
+    ) -> list[frozenset[tuple[int, str]]]:
         """What the neural LM's reading of paragraph ``n`` says before any candidate is scored:
         for each word and each of its one-word candidates, an upper bound on the candidate's
         gain from its left context (``NeuralLM.bounds``, no forward step) plus its channel.
@@ -346,11 +348,15 @@ class Restorer:
         return out
 
     def _candidate_rows(
-        self, prepared: list[_Prepared], evidence: DocumentEvidence, picked=None
+        self,
+        prepared: list[_Prepared],
+        evidence: DocumentEvidence,
+        picked: list[frozenset[tuple[int, str]]] | None = None,
     ) -> list[list[decision.Row]]:
         """Each chunk's candidate edits with their features. With the neural LM, only the
         ambiguous ones stay (``params.neural_floor``, ``params.neural_prior``): it will score
-        them, and its cost is per row."""
+        them, and its cost is per row. ``picked`` (per chunk, see ``_bounded_options``) stay
+        whatever the floor and the gatekeeper say."""
         rate = evidence.rate(self.params)
         adaptation = scoring.channel_adaptation(evidence.sources, self.params)
         picked = picked or [frozenset()] * len(prepared)
@@ -362,9 +368,13 @@ class Restorer:
         return self._worth_asking(rows)
 
     def _add_neural_features(
-        self, paras: list[str], prepared: list[tuple[list[_Prepared], list[list[decision.Row]]]], reading=None
+        self,
+        paras: list[str],
+        prepared: list[tuple[list[_Prepared], list[list[decision.Row]]]],
+        reading: neural.Reading | None = None,
     ) -> None:
-        """The neural features of every row of these paragraphs, from one ``gains_many`` call."""
+        """The neural features of every row of these paragraphs, from one ``gains_many`` call
+        (reusing ``reading``, these paragraphs' passes, where given)."""
         items = []
         for para, (chunks, rows) in zip(paras, prepared):
             edits = []
