@@ -100,6 +100,8 @@ def test_cli_json_and_html_reports():
     assert r["verdict"] == SPUN and r["spans"] and r["paragraphs"] and r["sentences"]
     html = unspin_cli("check", "--format", "html", str(EXAMPLES / "spun.txt")).stdout.decode()
     assert html.startswith("<!doctype html>") and "<mark" in html and "http" not in html
+    fast = json.loads(unspin_cli("check", "--fast", "--format", "json", str(EXAMPLES / "spun.txt")).stdout)
+    assert fast["verdict"] == SPUN and not fast["confirmed"]
 
 
 def test_phrase_discovery_ranks_phrases_shared_across_documents():
@@ -172,3 +174,18 @@ def test_only_uncertain_units_go_to_the_confirmer_and_its_edits_decide():
                 assert (p >= detector.threshold) == spun
             else:
                 assert p == screen_p
+
+
+def test_the_neural_restorer_confirms_by_default_where_installed_unless_fast(monkeypatch):
+    import importlib
+    from types import SimpleNamespace
+
+    check_module = importlib.import_module("unspin.check")  # (the package's `check` is the function)
+    for neural, expect in ((object(), True), (None, False)):
+        stand_in = SimpleNamespace(neural=neural)
+        monkeypatch.setattr(check_module, "_DEFAULTS", {})
+        monkeypatch.setattr(check_module, "default_restorer", lambda fast=False, r=stand_in: r)
+        detector = lambda confirmer=None: SimpleNamespace(confirmer=confirmer)  # noqa: E731
+        monkeypatch.setattr(check_module, "Detector", detector)
+        assert (check_module.default_detector().confirmer is stand_in) is expect
+        assert check_module.default_detector(fast=True).confirmer is None

@@ -135,7 +135,6 @@ def _inputs(paths: list[str]) -> list[str]:
 
 
 def cmd_check(args) -> int:
-    from .check import Detector
     from .render import check_html, check_line, check_text
 
     paths = _inputs(args.files)
@@ -155,7 +154,7 @@ def cmd_check(args) -> int:
             print(f"{'' if not show_progress else chr(10)}unspin: {msg}", file=sys.stderr)
             status = EXIT_BAD_INPUT
             continue
-        detector = detector or Detector(confirmer=_confirmer(args))
+        detector = detector or _detector(args)
         result = detector.check(source)
         judged += 1
         flagged += result.verdict == "spun"
@@ -186,11 +185,15 @@ def cmd_check(args) -> int:
     return status
 
 
-def _confirmer(args):
-    """With ``--neural``: the neural restorer, to judge uncertain units again (check.py)."""
+def _detector(args):
+    """The screen and, unless ``--fast``, the neural restorer as confirmer where it is
+    installed (check.default_detector); ``--neural`` insists on it (an error if missing)."""
+    from .check import Detector, default_detector
     from .restore import neural_restorer
 
-    return neural_restorer() if args.neural else None
+    if args.neural and not args.fast:
+        return Detector(confirmer=neural_restorer())
+    return default_detector(args.fast)
 
 
 def _check_phrases(paths: list[str], args) -> int:
@@ -285,8 +288,12 @@ def parser() -> argparse.ArgumentParser:
         "--fail-above", type=float, metavar="P", help="exit 1 if any document's probability exceeds P"
     )
     k.add_argument(
+        "--fast", action="store_true",
+        help="screen only, even with unspin[neural] installed (~30x faster, misses more lightly spun text)",
+    )  # fmt: skip
+    k.add_argument(
         "--neural", action="store_true",
-        help="judge uncertain texts again with the neural restorer (unspin[neural]; ~100x slower on those)",
+        help="insist on judging uncertain texts again with the neural restorer (the default when installed)",
     )  # fmt: skip
     k.add_argument(
         "--phrases", action="store_true",

@@ -143,7 +143,9 @@ class Engine:
     def load(self) -> None:
         try:
             self.restorer = self.restorer or default_restorer()
-            self.detector = Detector(self.restorer)
+            # as `unspin check`: the neural restorer, where installed, judges uncertain texts again
+            confirmer = self.restorer if self.restorer.neural is not None else None
+            self.detector = Detector(self.restorer, confirmer=confirmer)
             self.spinner = self.spinner or Spinner()
             self.spinner.spin("Warm the tables up.", style="mixed")  # builds its lazy tables now
             self.detector.check("Warm the caches up with one short sentence of plain English text.")
