@@ -230,8 +230,8 @@ class NeuralLM:
         bases = [[start, *ids] for ids in enc["input_ids"]]
         ends = [[0, *(e for _, e in offsets)] for offsets in enc["offset_mapping"]]
         for pack in _packs([len(b) for b in bases], BASE_TOKENS_PER_PASS):
-            reading.packs.append(self._read_pack([pieces[j] for j in pack], [bases[j] for j in pack],
-                                                 [ends[j] for j in pack]))  # fmt: skip
+            chosen = [pieces[j] for j in pack]
+            reading.packs.append(self._read_pack(chosen, [bases[j] for j in pack], [ends[j] for j in pack]))
         return reading
 
     def _read_pack(self, segments: list[tuple[int, int, int]], bases, ends) -> _Pack:
