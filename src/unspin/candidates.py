@@ -109,14 +109,19 @@ class Candidates:
         if not lex.is_base_form(observed):
             return []
         have = {c.text for c in best} | {observed}
-        lemmas = [(c, forms) for c in best if not c.own_form for forms in [lex.forms(c.text)] if forms]
-        out = []
-        for c, forms in lemmas[: self.reinflect]:
+        out, lemmas = [], 0
+        for c in best:
+            forms = [] if c.own_form else lex.forms(c.text)
+            if not forms:
+                continue
             for form in forms:
                 if form not in have:
                     have.add(form)
                     channel = c.channel + LOG_NO_REINFLECT
                     out.append(c._replace(text=form, channel=channel, unigram=lex.unigram[lex.ids[form]]))
+            lemmas += 1
+            if lemmas == self.reinflect:
+                break
         return out
 
     def options(self, chunk: Chunk) -> list[list[Option]]:

@@ -348,11 +348,14 @@ def default_detector(fast: bool = False) -> Detector:
     installed, as ``restore`` uses it: unless ``fast`` (or ``UNSPIN_FAST=1``), which screens
     alone (~30x faster on clean text, misses about half of lightly spun texts)."""
     if fast not in _DEFAULTS:
-        confirmer = None if fast else default_restorer()
-        if confirmer is not None and confirmer.neural is None:  # not installed, or UNSPIN_FAST
-            confirmer = None
-        _DEFAULTS[fast] = Detector(confirmer=confirmer)
+        _DEFAULTS[fast] = Detector(confirmer=None if fast else neural_confirmer(default_restorer()))
     return _DEFAULTS[fast]
+
+
+def neural_confirmer(restorer: Restorer) -> Restorer | None:
+    """``restorer`` as a confirmer if it has the neural re-scorer (not installed, or
+    ``UNSPIN_FAST``: None, the screen alone)."""
+    return restorer if restorer.neural is not None else None
 
 
 def check(source: str, fast: bool = False) -> CheckResult:

@@ -283,11 +283,8 @@ class NeuralLM:
             if where is None or not alts:
                 continue
             p, j, a = where
-            pack = reading.packs[p]
-            base, ends = pack.bases[j], pack.ends[j]
-            # the prefix: as in _pack_gains, the tokens wholly before the word and its space
-            k = min(bisect.bisect_right(ends, len(text[a:start].rstrip()), 1), len(base))
-            todo.append((w, p, j, k, text[a + ends[k - 1] : start], text[start:end]))
+            k, head = _prefix(text, reading.packs[p].ends[j], start, a)
+            todo.append((w, p, j, k, head, text[start:end]))
         if not todo:
             return out
         unique = list(dict.fromkeys(head + x for w, *_, head, keep in todo for x in [keep, *words[w][2]]))
@@ -336,16 +333,9 @@ class NeuralLM:
             # Each edit's two texts after its prefix: (segment, prefix length, keep, alt).
             texts: list[tuple[int, int, str, str]] = []
             for i, (segment, edits) in enumerate(segments):
-                base, end = bases[i], ends[i]
                 for e in edits:
-                    # The prefix: base tokens wholly before the edit and the space before it (a
-                    # tokenizer attaches that space to the next word, so it goes with the edit).
-                    cut = len(segment[: e.start].rstrip())
-                    k = 1  # the start token at least
-                    while k < len(base) and end[k] <= cut:
-                        k += 1
+                    k, head = _prefix(segment, ends[i], e.start)
                     stop = _right_end(segment, e.end, self.right_words)
-                    head = segment[end[k - 1] : e.start]
                     right = segment[e.end : stop]
                     keep, alt = segment[e.start : e.end], e.replacement
                     texts.append((i, k, head + keep + right, head + alt + right))
@@ -388,6 +378,7 @@ class NeuralLM:
         ]
         sizes = list(itertools.accumulate(len(edits) for _, edits in segments))
         return [gains[a:b] for a, b in zip([0, *sizes], sizes)]
+
     def _masks(self, q_pos, groups: list[tuple[int, int, int]], n_kv: int, q_first: int) -> dict:
         """Attention masks for a packed pass: which key/value slot each query token may see.
 
@@ -553,6 +544,16 @@ def _segments(text: str) -> list[tuple[int, int]]:
     if start < len(text):
         out.append((start, len(text)))
     return out
+
+
+def _prefix(text: str, ends: list[int], start: int, segment: int = 0) -> tuple[int, str]:
+    """The prefix an edit at ``start`` of ``text`` is scored after, in the segment starting at
+    ``segment``: how many of the pass's tokens (``ends``: each one's end offset in the segment,
+    the start token's 0) lie wholly before it, and the text between them and the edit, the
+    space before it at least (a tokenizer attaches that space to the next word, so it goes
+    with the edit)."""
+    k = bisect.bisect_right(ends, len(text[segment:start].rstrip()), 1)  # the start token at least
+    return k, text[segment + ends[k - 1] : start]
 
 
 def _right_end(text: str, end: int, words: int) -> int:

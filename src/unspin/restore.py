@@ -221,12 +221,12 @@ class Restorer:
                     queries.append((t.start, t.end, [_cased([t], r[0]) for r in ranked]))
                     where.append((c, i, ranked))
         picked: list[set[tuple[int, str]]] = [set() for _ in prepared]
+        prune = params.neural_prune
         for (c, i, ranked), bounds in zip(where, self.neural.bounds(reading, n, queries)):
             p = prepared[c]
             bound = {r[0]: b + r[2] for r, b in zip(ranked, bounds) if not math.isnan(b)}  # r[2]: channel
             if not bound:
                 continue
-            prune = params.neural_prune
             scored = [(s, o) for s, o in p.scored[i] if o.end > i + 1 or bound.get(o.text, prune) >= prune]
             text, best = max(bound.items(), key=lambda kv: kv[1])
             if best > params.neural_pick:
@@ -404,7 +404,11 @@ class Restorer:
         return min(self.params.neural_floor, decode.default_floor(self.params))
 
     def _rows(
-        self, p: _Prepared, rate: float, adaptation: dict[int, float], picked=frozenset()
+        self,
+        p: _Prepared,
+        rate: float,
+        adaptation: dict[int, float],
+        picked: frozenset[tuple[int, str]] = frozenset(),
     ) -> list[decision.Row]:
         capitalised = [t.text[:1].isupper() for t in p.chunk.tokens]
         if p.first_in_sentence:

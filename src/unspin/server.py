@@ -28,7 +28,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from . import __version__
-from .check import NOT_SPUN, SPUN, UNREADABLE, Detector
+from .check import NOT_SPUN, SPUN, UNREADABLE, Detector, neural_confirmer
 from .restore import Restorer, default_restorer
 from .spin import STYLES, Spinner
 
@@ -144,8 +144,7 @@ class Engine:
         try:
             self.restorer = self.restorer or default_restorer()
             # as `unspin check`: the neural restorer, where installed, judges uncertain texts again
-            confirmer = self.restorer if self.restorer.neural is not None else None
-            self.detector = Detector(self.restorer, confirmer=confirmer)
+            self.detector = Detector(self.restorer, confirmer=neural_confirmer(self.restorer))
             self.spinner = self.spinner or Spinner()
             self.spinner.spin("Warm the tables up.", style="mixed")  # builds its lazy tables now
             self.detector.check("Warm the caches up with one short sentence of plain English text.")
