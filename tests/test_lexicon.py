@@ -94,6 +94,26 @@ def test_a_dictionary_form_may_stand_for_its_candidates_inflections(restorer):
     assert reinflected.ranked("indicates") == plain.ranked("indicates")
 
 
+def test_the_long_list_is_the_short_list_then_the_next_originals_by_the_same_rank(restorer):
+    # For an engine that can rank many candidates in context (the neural bound): "enactment" is
+    # Moby's far down the list of "concurrent resolution", past the short list but in the tail.
+    from unspin.candidates import Candidates
+
+    short = Candidates(restorer.lexicon, restorer.lm, 10)
+    long = Candidates(restorer.lexicon, restorer.lm, 10, tail=40)
+    for observed in ("concurrent resolution", "fountain", "blazed"):
+        ranked, listed = short.ranked(observed), long.listed(observed)
+        assert listed[: len(ranked)] == ranked and short.listed(observed) == ranked
+        tail = listed[len(ranked) :]
+        assert 0 < len(tail) <= 40
+        assert len({c[0] for c in listed}) == len(listed)  # none twice
+        ranks = [c[2] + c[4] for c in tail]  # channel + unigram gain: the context-free rank
+        assert ranks == sorted(ranks, reverse=True)
+    assert "enactment" in [c[0] for c in long.listed("concurrent resolution")]
+    assert "enactment" not in [c[0] for c in short.ranked("concurrent resolution")]
+    assert long.listed("qwxz") == ()
+
+
 def test_each_thesaurus_keeps_its_best_links_on_the_short_list():
     # Moby's many loose synonyms of "control" ("see", "will", "time") outrank WordNet's
     # "command" by P(o | c) P(c); a spinner drawing on WordNet needs it all the same. The

@@ -292,14 +292,14 @@ def test_the_neural_bound_asks_about_each_words_best_candidate_whatever_the_trig
 
     source = SPUN + " The firm commenced trading and acquired a small rival."
 
-    def asked_starts(pick: float | None) -> set[int]:
+    def asked(pick: float | None) -> set[tuple[int, str]]:
         # neural_prior 1: the trigram's gatekeeper lets nothing through but terms and picks
         params = dataclasses.replace(restorer.params, neural_pick=pick, neural_prior=1.0, second_pass=False)
         r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
         starts, gains_many = set(), tiny.gains_many
 
         def recording(items, reading=None):
-            starts.update(e.start for _, edits in items for e in edits)
+            starts.update((e.start, e.replacement.lower()) for _, edits in items for e in edits)
             return gains_many(items, reading)
 
         tiny.gains_many = recording
@@ -313,5 +313,14 @@ def test_the_neural_bound_asks_about_each_words_best_candidate_whatever_the_trig
     listed = {
         t.start for c in text.chunks(source) for t in c.tokens if r.candidates.ranked(t.lower)
     }  # every word with a candidate
-    assert listed and listed <= asked_starts(-1e9)
-    assert len(asked_starts(None)) < len(listed)
+    assert listed and {start for start, _ in asked(-1e9)} >= listed
+    assert len({start for start, _ in asked(None)}) < len(listed)
+    # ...and past the short list: each word's and each listed phrase's best of the tail too
+    tail_only = {
+        (t.start, c[0])
+        for chunk in text.chunks(source)
+        for t in chunk.tokens
+        for c in r.candidates.listed(t.lower)[len(r.candidates.ranked(t.lower)) :]
+    }
+    assert tail_only and asked(-1e9) & tail_only
+    assert not asked(None) & tail_only

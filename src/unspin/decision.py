@@ -92,11 +92,11 @@ def rows_for_chunk(
     channel_weight: float,
     per_start: int,
     adaptation: dict[int, float] | None = None,
-    picked: frozenset[tuple[int, str]] = frozenset(),
+    picked: frozenset[tuple[int, int, str]] = frozenset(),
 ) -> list[Row]:
     """Feature rows for the ``per_start`` best candidates at each start token, ranked by their
     local score with the channel adapted to the document (``adaptation`` by source mask).
-    ``picked``: (start token, text) of one-word candidates asked about whatever their rank."""
+    ``picked``: (start token, end token, text) of candidates asked about whatever their rank."""
     adapt = adaptation or {}
     rate = min(max(rate, 1e-4), 0.5)
     rate_logit = math.log(rate / (1 - rate))
@@ -118,7 +118,7 @@ def rows_for_chunk(
         # (rank, score, option, the next best score: for "lead")
         entries = [(k, s, o, top[k + 1][0] if k + 1 < len(top) else s - 10.0) for k, (s, o) in enumerate(top)]
         extra = [t for t in opts if t[1].sources & TERM][:1]
-        extra += [t for t in opts if (i, t[1].text) in picked and t[1].end == i + 1 and t not in top]
+        extra += [t for t in opts if (i, t[1].end, t[1].text) in picked and t not in top]
         for s, o in extra:
             entries.append((sum(x > s for x, _ in top), s, o, max((x for x, _ in top), default=s - 10.0)))
         for rank, score, opt, nxt in entries:
@@ -156,7 +156,7 @@ def rows_for_chunk(
                         lm_gain * rate,
                     ],
                     score=score,
-                    picked=(i, opt.text) in picked and opt.end == i + 1,
+                    picked=(i, opt.end, opt.text) in picked,
                 )
             )
     return rows

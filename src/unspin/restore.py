@@ -50,6 +50,7 @@ class Restorer:
         self.candidates = candidates.Candidates(
             self.lexicon, self.lm, self.params.max_candidates, source_best=neural_lm is not None,
             terms=known_terms, reinflect=self.params.reinflect if neural_lm is not None else 0,
+            tail=self.params.neural_tail if neural_lm is not None else 0,
         )  # fmt: skip
         # The screen keeps to the top of the list: its budget is per word of every text checked.
         self.screen_candidates = candidates.Candidates(
@@ -203,36 +204,55 @@ class Restorer:
 
     def _bounded_options(
         self, prepared: list[_Prepared], reading: neural.Reading, n: int
-    ) -> list[frozenset[tuple[int, str]]]:
+    ) -> list[frozenset[tuple[int, int, str]]]:
         """What the neural LM's reading of paragraph ``n`` says before any candidate is scored:
-        for each word and each of its one-word candidates, an upper bound on the candidate's
-        gain from its left context (``NeuralLM.bounds``, no forward step) plus its channel.
-        Candidates bounded under ``params.neural_prune`` are dropped; the best one, if over
-        ``params.neural_pick``, is asked about (its row ``picked``) even where the trigram's
-        local score ranked it out. The trigram sees two words back, the neural LM the whole
-        paragraph: on dev, the original of 16 % of nlpaug's substitutions was on the list but
-        under the trigram's floor. Changes ``prepared``'s scores; the picked (token, text) per chunk."""
+        for each word or listed phrase and each of its candidates (``Candidates.listed``: the
+        short list and its tail), an upper bound on the candidate's gain from its left context
+        (``NeuralLM.bounds``, no forward step) plus its channel. One-word candidates of a word
+        bounded under ``params.neural_prune`` are dropped; the best of each span's short list,
+        and the best of its tail, if over ``params.neural_pick``, are asked about (their rows
+        ``picked``) even where the trigram's local score ranked them out or never saw them (the
+        tail). The trigram sees two words back,
+        the neural LM the whole paragraph: on dev, the original of 16 % of nlpaug's
+        substitutions was on the list but under the trigram's floor. Changes ``prepared``'s
+        scores; the picked (start token, end token, text) per chunk."""
         params = self.params
         queries, where = [], []
         for c, p in enumerate(prepared):
-            for i, t in enumerate(p.chunk.tokens):
-                ranked = self.candidates.ranked(p.words[i])
-                if ranked:
-                    queries.append((t.start, t.end, [_cased([t], r[0]) for r in ranked]))
-                    where.append((c, i, ranked))
-        picked: list[set[tuple[int, str]]] = [set() for _ in prepared]
+            toks = p.chunk.tokens
+            for i, j, phrase in candidates.observed_phrases(p.chunk):
+                if j - i > 1 and phrase not in self.lexicon:
+                    continue
+                listed = self.candidates.listed(phrase)
+                if listed:
+                    # (most words are lower case, and then so are their candidates: a hot loop)
+                    lower = toks[i].text.islower()
+                    alts = [r[0] if lower else _cased(toks[i:j], r[0]) for r in listed]
+                    queries.append((toks[i].start, toks[j - 1].end, alts))
+                    where.append((c, i, j, phrase, listed))
+        picked: list[set[tuple[int, int, str]]] = [set() for _ in prepared]
         prune = params.neural_prune
-        for (c, i, ranked), bounds in zip(where, self.neural.bounds(reading, n, queries)):
+        for (c, i, j, phrase, listed), bounds in zip(where, self.neural.bounds(reading, n, queries)):
             p = prepared[c]
-            bound = {r[0]: b + r[2] for r, b in zip(ranked, bounds) if not math.isnan(b)}  # r[2]: channel
+            bound = {r[0]: b + r[2] for r, b in zip(listed, bounds) if not math.isnan(b)}  # r[2]: channel
             if not bound:
                 continue
-            scored = [(s, o) for s, o in p.scored[i] if o.end > i + 1 or bound.get(o.text, prune) >= prune]
-            text, best = max(bound.items(), key=lambda kv: kv[1])
-            if best > params.neural_pick:
-                picked[c].add((i, text))
-                if not any(o.text == text and o.end == i + 1 for _, o in scored):  # under the floor
-                    option = next(candidates.Option(i, i + 1, *r) for r in ranked if r[0] == text)
+            scored = p.scored[i]
+            if j == i + 1:
+                scored = [(s, o) for s, o in scored if o.end > j or bound.get(o.text, prune) >= prune]
+            # The short list's best and the tail's best are picked apart: a long tail's noise
+            # mustn't take the short list's pick.
+            short = len(self.candidates.ranked(phrase))
+            for part in (listed[:short], listed[short:]):
+                bounded = [(bound[r[0]], r) for r in part if r[0] in bound]
+                if not bounded:
+                    continue
+                best, r = max(bounded)
+                if best <= params.neural_pick:
+                    continue
+                picked[c].add((i, j, r[0]))
+                if not any(o.text == r[0] and o.end == j for _, o in scored):  # under the floor, or the tail
+                    option = candidates.Option(i, j, *r)
                     scored = sorted(scored + self._local_score(p, option), key=lambda x: -x[0])
             p.scored[i] = scored
         return [frozenset(x) for x in picked]
@@ -351,7 +371,7 @@ class Restorer:
         self,
         prepared: list[_Prepared],
         evidence: DocumentEvidence,
-        picked: list[frozenset[tuple[int, str]]] | None = None,
+        picked: list[frozenset[tuple[int, int, str]]] | None = None,
     ) -> list[list[decision.Row]]:
         """Each chunk's candidate edits with their features. With the neural LM, only the
         ambiguous ones stay (``params.neural_floor``, ``params.neural_prior``): it will score
@@ -408,7 +428,7 @@ class Restorer:
         p: _Prepared,
         rate: float,
         adaptation: dict[int, float],
-        picked: frozenset[tuple[int, str]] = frozenset(),
+        picked: frozenset[tuple[int, int, str]] = frozenset(),
     ) -> list[decision.Row]:
         capitalised = [t.text[:1].isupper() for t in p.chunk.tokens]
         if p.first_in_sentence:

@@ -113,7 +113,7 @@ def run(
 ) -> list[Row]:
     docs = select_documents(split, words)
     restorer = _neural_restorer() if neural else make_restorer(fast=True)
-    candidates = restorer.candidates.ranked
+    candidates = restorer.candidates.listed  # what the engine considers, tail included
     rows: list[Row] = []
     if "clean" in suites:
         for genre in sorted({d.genre for d in docs}):
