@@ -118,7 +118,7 @@ def rows_for_chunk(
         # (rank, score, option, the next best score: for "lead")
         entries = [(k, s, o, top[k + 1][0] if k + 1 < len(top) else s - 10.0) for k, (s, o) in enumerate(top)]
         extra = [t for t in opts if t[1].sources & TERM][:1]
-        extra += [t for t in opts if (i, t[1].end, t[1].text) in picked and t not in top]
+        extra += [t for t in opts if (i, t[1].end, t[1].text) in picked and t not in top and t not in extra]
         for s, o in extra:
             entries.append((sum(x > s for x, _ in top), s, o, max((x for x, _ in top), default=s - 10.0)))
         for rank, score, opt, nxt in entries:
