@@ -146,14 +146,19 @@ class Candidates:
                 break
         return out
 
-    def options(self, chunk: Chunk) -> list[list[Option]]:
-        """Candidate edits grouped by start token."""
-        by_start: list[list[Option]] = [[] for _ in chunk.tokens]
+    def spans(self, chunk: Chunk):
+        """(start, end, phrase) of the chunk's words and runs of words worth a look-up."""
         for i, j, phrase in observed_phrases(chunk):
             if j - i > 1 and phrase not in self.lexicon:  # fast path: most word runs aren't phrases
                 continue
             if j - i == 1 and phrase in self.skip:
                 continue
+            yield i, j, phrase
+
+    def options(self, chunk: Chunk) -> list[list[Option]]:
+        """Candidate edits grouped by start token."""
+        by_start: list[list[Option]] = [[] for _ in chunk.tokens]
+        for i, j, phrase in self.spans(chunk):
             ranked = self.ranked(phrase)
             if ranked:
                 span = (i, j)  # (tuple.__new__ skips the NamedTuple's Python-level __new__: hot path)

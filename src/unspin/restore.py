@@ -212,27 +212,24 @@ class Restorer:
         bounded under ``params.neural_prune`` are dropped; the best of each span's short list,
         and the best of its tail, if over ``params.neural_pick``, are asked about (their rows
         ``picked``) even where the trigram's local score ranked them out or never saw them (the
-        tail). The trigram sees two words back,
-        the neural LM the whole paragraph: on dev, the original of 16 % of nlpaug's
-        substitutions was on the list but under the trigram's floor. Changes ``prepared``'s
-        scores; the picked (start token, end token, text) per chunk."""
+        tail). The trigram sees two words back, the neural LM the whole paragraph: on dev, the
+        original of 16 % of nlpaug's substitutions was on the list but under the trigram's
+        floor. Changes ``prepared``'s scores; the picked (start token, end token, text) per chunk."""
         params = self.params
         queries, where = [], []
         for c, p in enumerate(prepared):
             toks = p.chunk.tokens
-            for i, j, phrase in candidates.observed_phrases(p.chunk):
-                if j - i > 1 and phrase not in self.lexicon:
-                    continue
+            for i, j, phrase in self.candidates.spans(p.chunk):
                 listed = self.candidates.listed(phrase)
                 if listed:
                     # (most words are lower case, and then so are their candidates: a hot loop)
                     lower = toks[i].text.islower()
                     alts = [r[0] if lower else _cased(toks[i:j], r[0]) for r in listed]
                     queries.append((toks[i].start, toks[j - 1].end, alts))
-                    where.append((c, i, j, phrase, listed))
+                    where.append((c, i, j, listed, len(self.candidates.ranked(phrase))))
         picked: list[set[tuple[int, int, str]]] = [set() for _ in prepared]
         prune = params.neural_prune
-        for (c, i, j, phrase, listed), bounds in zip(where, self.neural.bounds(reading, n, queries)):
+        for (c, i, j, listed, short), bounds in zip(where, self.neural.bounds(reading, n, queries)):
             p = prepared[c]
             bound = {r[0]: b + r[2] for r, b in zip(listed, bounds) if not math.isnan(b)}  # r[2]: channel
             if not bound:
@@ -242,7 +239,6 @@ class Restorer:
                 scored = [(s, o) for s, o in scored if o.end > j or bound.get(o.text, prune) >= prune]
             # The short list's best and the tail's best are picked apart: a long tail's noise
             # mustn't take the short list's pick.
-            short = len(self.candidates.ranked(phrase))
             for part in (listed[:short], listed[short:]):
                 bounded = [(bound[r[0]], r) for r in part if r[0] in bound]
                 if not bounded:

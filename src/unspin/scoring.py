@@ -91,11 +91,12 @@ class Params:
     # many candidates that are lemmas ("indicate" ← "suggests"; ``Candidates._reinflected``).
     # On dev nlpaug 30 %: coverage 90.5 → 93.1 %, exact +0.4 (untrained); 4 gave less.
     reinflect: int = 8
-    # With the neural re-scorer: its left-context bound on each one-word candidate's gain, plus
-    # the channel (``Restorer._bounded_options``). A candidate bounded under neural_prune isn't
-    # asked about; each word's best, if over neural_pick, is asked about whatever the trigram
-    # says. None: no bounds. Chosen on dev (26 Nov): pick 0 asked about 85 % of the listed
-    # originals instead of 76 %; a lower pick (-1.5) or two picks per word added nothing.
+    # With the neural re-scorer: its left-context bound on each candidate's gain, plus the
+    # channel (``Restorer._bounded_options``). A word's one-word candidate bounded under
+    # neural_prune isn't asked about; each word's or listed phrase's best, if over neural_pick,
+    # is asked about whatever the trigram says. None: no bounds. Chosen on dev (26 Nov): pick 0
+    # asked about 85 % of the listed originals instead of 76 %; a lower pick (-1.5) or two picks
+    # per word added nothing.
     neural_prune: float = -5.0
     neural_pick: float | None = 0.0
     # With the neural re-scorer: the bound also ranks this many originals past each short list
