@@ -34,6 +34,17 @@ def test_an_inflected_phrase_stands_for_originals_in_its_inflection():
     assert "children" in originals("little fellows")
 
 
+def test_a_spelling_variant_is_no_candidate():
+    # WordNet lists "organise" with "organize": one for the other restores nothing, and honest
+    # British text must not be flagged.
+    lex = lexicon.load()
+    assert "arranged" in originals("organized") and "organize" in originals("coordinate")  # synonyms stay
+    for observed, other in (("organised", "organized"), ("colour", "color"), ("centre", "center")):
+        assert lexicon.spelling_variants(observed, other)
+        assert other not in originals(observed) and other not in [c.text for c in lex.ranked(observed)]
+    assert not lexicon.spelling_variants("called", "caled") and not lexicon.spelling_variants("four", "for")
+
+
 def test_channel_scores_are_log_probabilities():
     for c in lexicon.load().originals("fountain"):
         assert c.channel <= 0

@@ -49,7 +49,9 @@ Worked example: with ``strings`` = ``buy\\npurchase\\nbought\\npurchased``,
 ``rev_ptr`` = ``[0, 1, 2, 2, 2]``, ``rev_cand`` = ``[1, 0]``: the observed
 lemma "purchase" (id 1) has one candidate original, "buy" (id 0). The observed
 form "purchased" (id 3) has the analysis (lemma 1, tag VBD), so its candidates
-are buy's inflections tagged VBD: "bought" (id 2).
+are buy's inflections tagged VBD: "bought" (id 2). A candidate is never the
+observed word itself nor another spelling of it (``spelling_variants``:
+"organized" for "organised").
 
 Channel model: a spinner replacing ``c`` picks one of ``c``'s synonyms
 uniformly in one thesaurus, so ``P(o | c) = sum over thesauri s of
@@ -66,6 +68,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import tempfile
 import time
 from functools import lru_cache
@@ -76,7 +79,7 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 10
+FORMAT_VERSION = 11
 MAX_CANDIDATES = 40
 MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
 # ...and past both cuts, each thesaurus' own best few for the observed word. A spinner draws on
@@ -117,6 +120,50 @@ class Candidate(NamedTuple):
     unigram: float  # log P(text) under the LM, no context
     own_form: bool = False  # the observed word's own inflection, listed past the MAX_RANKED cut
     source_best: bool = False  # one thesaurus' best, listed past the MAX_RANKED cut
+
+
+# British and American spellings of one word, as (British pattern, American replacement) on a
+# word's ending or inside it, from general knowledge of English orthography. A thesaurus lists
+# both spellings as synonyms (WordNet: "organise", "organize"), but one for the other is no
+# restoration: the wording is the same, and honest British text must not be flagged. On dev
+# (nlpaug 30 and 50 %) such swaps were an eighth of the neural engine's false edits, and 0.4 %
+# of nlpaug's substitutions (BENCHMARKS.md, 26 Nov).
+_SPELLINGS = tuple(
+    (re.compile(a), b)
+    for a, b in (
+        (r"is(ation|ations|ational|e|ed|es|ing|er|ers|able)$", r"iz\1"),  # organise, organisation
+        (r"ys(e|ed|es|ing)$", r"yz\1"),  # analyse
+        (r"(?<=..)our(s|ed|ing|ite|ites|able|ful|hood|less)?$", r"or\1"),  # colour, favourite
+        (r"(?<=..)ourabl", "orabl"),  # honourably
+        (r"(?<=[bt])re(s)?$", r"er\1"),  # centre, fibre
+        (r"ogue(s)?$", r"og\1"),  # catalogue
+        (r"([aeiou][^aeiou]*[ea])ll(ed|ing|er|ers)$", r"\1l\2"),  # travelled, not called
+        (r"ence(s)?$", r"ense\1"),  # defence, licence
+        (r"gramme(s)?$", r"gram\1"),  # programme
+        (r"dgement(s)?$", r"dgment\1"),  # judgement
+        (r"(?<=[a-z])(ae|oe)(?=[a-z])", "e"),  # encyclopaedia, manoeuvre
+        (r"-", ""),  # co-operate, e-mail
+    )
+)
+
+
+@lru_cache(maxsize=200_000)
+def canonical_spelling(text: str) -> str:
+    """``text`` (lower case) with British spellings made American: "organisation" → "organization"."""
+    words = []
+    for w in text.split(" "):
+        for pattern, replacement in _SPELLINGS:
+            w = pattern.sub(replacement, w)
+        words.append(w)
+    return " ".join(words)
+
+
+def spelling_variants(a: str, b: str) -> bool:
+    """Whether two different lower-case strings are spellings of the same words ("colour", "color")."""
+    # (the build asks about every link: most pairs differ in their first letters or length)
+    if a[:2] != b[:2] or abs(len(a) - len(b)) > 2 or a == b:
+        return False
+    return canonical_spelling(a) == canonical_spelling(b)
 
 
 def source_names(mask: int) -> list[str]:
@@ -238,7 +285,7 @@ class Lexicon:
         def add(text_id: int, channel: float, src: int) -> None:
             text = self.strings[text_id]
             old = best.get(text)
-            if text == observed:
+            if text == observed or spelling_variants(text, observed):
                 return
             if old is None or channel > old.channel:
                 sources = src | (old.sources if old else 0)
