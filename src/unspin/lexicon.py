@@ -160,7 +160,7 @@ def canonical_spelling(text: str) -> str:
 
 def spelling_variants(a: str, b: str) -> bool:
     """Whether two different lower-case strings are spellings of the same words ("colour", "color")."""
-    # (the build asks about every link: most pairs differ in their first letters or length)
+    # (the build asks about every link: most pairs differ in their first letter or length)
     if a[:1] != b[:1] or abs(len(a) - len(b)) > 2 or a == b:
         return False
     return canonical_spelling(a) == canonical_spelling(b)
