@@ -148,7 +148,7 @@ _SPELLINGS = tuple(
 
 
 @lru_cache(maxsize=200_000)
-def canonical_spelling(text: str) -> str:
+def _canonical_spelling(text: str) -> str:
     """``text`` (lower case) with British spellings made American: "organisation" → "organization"."""
     words = []
     for w in text.split(" "):
@@ -163,7 +163,7 @@ def spelling_variants(a: str, b: str) -> bool:
     # (the build asks about every link: most pairs differ in their first letter or length)
     if a[:1] != b[:1] or abs(len(a) - len(b)) > 2 or a == b:
         return False
-    return canonical_spelling(a) == canonical_spelling(b)
+    return _canonical_spelling(a) == _canonical_spelling(b)
 
 
 def source_names(mask: int) -> list[str]:
