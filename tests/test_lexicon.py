@@ -247,3 +247,10 @@ def test_term_function_words_and_kept_words_must_match(known_terms):
     assert "artificial intelligence" not in term_matches(known_terms, "artificial consciousness")
     # a known term already there is not traded for another
     assert term_matches(known_terms, "artificial intelligence") == set()
+
+
+def test_a_term_word_is_not_matched_through_another_spelling(known_terms):
+    # "organised" for "organized" is no swap: a British "organised offence" is one word kept and
+    # one spun, not the term spun word by word.
+    assert "organized crime" in term_matches(known_terms, "unionized offence")
+    assert "organized crime" not in term_matches(known_terms, "organised offence")

@@ -51,7 +51,10 @@ lemma "purchase" (id 1) has one candidate original, "buy" (id 0). The observed
 form "purchased" (id 3) has the analysis (lemma 1, tag VBD), so its candidates
 are buy's inflections tagged VBD: "bought" (id 2). A candidate is never the
 observed word itself nor another spelling of it (``spelling_variants``:
-"organized" for "organised").
+"organized" for "organised"): the build drops links between two spellings
+before anything else, so they take no share of a word's fan-out below and no
+place among the term links, and the look-up drops an inflection that is one
+("traveled" for "travelled", both lemminflect's past of "travel").
 
 Channel model: a spinner replacing ``c`` picks one of ``c``'s synonyms
 uniformly in one thesaurus, so ``P(o | c) = sum over thesauri s of
@@ -79,7 +82,7 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 11
+FORMAT_VERSION = 12
 MAX_CANDIDATES = 40
 MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
 # ...and past both cuts, each thesaurus' own best few for the observed word. A spinner draws on
@@ -353,6 +356,15 @@ def _weighted_pair_array(triples, intern: _Interner) -> tuple[np.ndarray, np.nda
     return np.concatenate([pairs, pairs[:, ::-1]]), np.concatenate([weights, weights])
 
 
+def _without_spelling_variants(pairs: np.ndarray, weights: np.ndarray, strings: list[str]):
+    """``pairs`` and ``weights`` less the links between two spellings of one word: a thesaurus
+    that lists "organize" for "organise" lists the same word, not a synonym (see ``_SPELLINGS``)."""
+    variant = np.fromiter(
+        (spelling_variants(strings[a], strings[b]) for a, b in pairs.tolist()), dtype=bool, count=len(pairs)
+    )
+    return pairs[~variant], weights[~variant]
+
+
 def _inflection_table(strings: list[str], wordnet_pos: dict[str, set[str]]):
     """(lemma id, form string, tag) for every known lemma, using lemminflect.
 
@@ -446,8 +458,11 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
 
     # Channel model P(o | c): each source weighs a link by its share of c's links' weight
     # (1 / fan-out of c where every link weighs 1). The pivot is a back-off: it speaks only
-    # for pairs no thesaurus links, and takes no share from the thesauri (see PIVOT).
+    # for pairs no thesaurus links, and takes no share from the thesauri (see PIVOT). Two
+    # spellings of one word are no link, and count in no fan-out.
     n = len(intern)
+    strings = list(intern)
+    sources = [(bit, _without_spelling_variants(*links, strings)) for bit, links in sources]
     thesauri = sum(bit != PIVOT for bit, _ in sources)
     key_parts, prob_parts, src_parts = [], [], []
     for bit, (pairs, weights) in sources:
@@ -469,7 +484,8 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     obs, cand = uniq // n, uniq % n
     log(f"{len(uniq):,} synonym links ({time.time() - t0:.1f}s)")
     # Every link towards a term's content word, uncut (see ``terms``).
-    content = np.array(sorted({w for t in terms for w in t} - {intern[w] for w in CLOSED_CLASS}))
+    # (sorted: interning a set in its hash order made two builds' string ids differ)
+    content = np.array(sorted({w for t in terms for w in t} - {intern[w] for w in sorted(CLOSED_CLASS)}))
     to_term = np.isin(cand, content)
     tlink = _csr(obs[to_term], n, cand[to_term], np.log(prob[to_term]).astype(np.float32), src[to_term])
     term = _csr(np.repeat(np.arange(len(terms)), [len(t) for t in terms]), len(terms),
@@ -477,7 +493,6 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
 
     # Keep the MAX_CANDIDATES best candidates per observed word by P(o|c) P(c), and each
     # thesaurus' PER_SOURCE best by its own P_s(o|c) P(c) (see PER_SOURCE).
-    strings = list(intern)
     log_freq = np.log(np.array([max(word_frequency(s, "en"), 1e-9) for s in strings]))
     logp = np.log(prob)
     posterior = np.where(src == PIVOT, -np.inf, logp + log_freq[cand])
