@@ -44,3 +44,29 @@ def test_splits_are_disjoint_and_stable():
 def test_bench_refuses_to_report_on_fewer_words_than_asked():
     with pytest.raises(run.BenchError, match="asked for"):
         run.select_documents("test", 10**9)
+
+
+class _BrokenGensim:
+    """A meta-path finder for a gensim whose compiled code doesn't match numpy: importing it raises
+    a ValueError, as the data-only gensim does once scipy is installed (the ``train`` extra)."""
+
+    def find_spec(self, name, path=None, target=None):
+        if name == "gensim" or name.startswith("gensim."):
+            raise ValueError("numpy.dtype size changed, may indicate binary incompatibility")
+        return None
+
+
+def test_nlpaug_spins_with_exact_alignment_even_where_gensim_is_broken(monkeypatch):
+    pytest.importorskip("nlpaug")
+    import sys
+
+    for name in [m for m in sys.modules if m.split(".")[0] in ("nlpaug", "gensim")]:
+        monkeypatch.delitem(sys.modules, name)  # import nlpaug afresh, as a new process would
+    monkeypatch.setattr(sys, "meta_path", [_BrokenGensim(), *sys.meta_path])
+    from unspin.bench.nlpaug_spinner import check_edits
+
+    text = "The quick brown fox jumps over the lazy dog near the bank of the river today."
+    spun, edits = run._nlpaug(0.5, seed=3).spin(text)
+    assert edits and spun != text
+    check_edits(text, spun, edits)
+    assert "gensim" not in sys.modules  # hidden only while nlpaug was imported

@@ -42,6 +42,9 @@ import os
 import random
 import re
 import shutil
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 DEFAULT_WORDNET_SRC = Path("/usr/share/wordnet")
@@ -96,6 +99,22 @@ def prepare_wordnet_for_nltk(
     return data_root
 
 
+@contextmanager
+def _without_gensim() -> Iterator[None]:
+    """Hide gensim while nlpaug is imported. nlpaug imports it for word-embedding augmenters we
+    don't use and expects an ImportError where it is unusable; but the gensim we install carries only
+    its test data (``--no-deps``, see the Makefile), and once scipy is present (the ``train`` extra)
+    importing it fails with numpy's binary-incompatibility ValueError instead."""
+    if "gensim" in sys.modules:  # imported already, and so it works: leave it be
+        yield
+        return
+    sys.modules["gensim"] = None  # makes `import gensim…` raise an ImportError
+    try:
+        yield
+    finally:
+        del sys.modules["gensim"]
+
+
 def _token_spans(text: str) -> list[tuple[int, int, str]]:
     """nlpaug's tokenization of ``text`` with exact char spans."""
     spans, pos = [], 0
@@ -138,7 +157,8 @@ class NlpaugSpinner:
         if str(self.data_root) not in nltk.data.path:
             nltk.data.path.insert(0, str(self.data_root))
 
-        import nlpaug.augmenter.word as naw
+        with _without_gensim():
+            import nlpaug.augmenter.word as naw
         import spacy
         from nlpaug.util.text.tokenizer import Tokenizer
         from spacy.tokens import Doc
