@@ -16,6 +16,16 @@ def test_metrics_count_exact_detected_and_false_edits():
     assert (wrong.exact, wrong.detected, wrong.correct_edits) == (0, 1, 0)
 
 
+def test_reliability_bins_edits_by_confidence_and_counts_the_right_ones():
+    spun = "we met last fountain in the cold town"
+    gold = [{"spun_start": 12, "spun_end": 20, "original": "spring", "substitute": "fountain"}]
+    sure = [Span(12, 20, "fountain", "spring", 0.93), Span(29, 33, "cold", "old", 0.91)]
+    c = score(spun, gold, sure)
+    c.add(score(spun, gold, [Span(12, 20, "fountain", "well", 0.55)]))
+    c.add(score(spun, gold, [Span(12, 20, "fountain", "spring", 1.0)]))  # 1.0 falls in the top bin
+    assert c.reliability() == [("0.5-0.6", 1, 0.0), ("0.9-1.0", 3, 2 / 3)]
+
+
 def test_one_edit_may_restore_a_run_of_substitutions():
     spun = "the flag to commotion proportion was low"
     gold = [

@@ -5,15 +5,19 @@
   multiword edit may restore a run of neighbouring substitutions, see ``gold_runs``);
 * detected — gold substitutions touched by some edit;
 * precision — edits that exactly undo a gold substitution / all edits;
-* false-edit rate — word tokens the spinner left alone that an edit changed / all such tokens.
+* false-edit rate — word tokens the spinner left alone that an edit changed / all such tokens;
+* reliability — the edits by their confidence (tenths), and the share of each bin that exactly
+  undoes a gold substitution: a calibrated engine's 0.9 edits are right ~90 % of the time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from .. import text
 from ..results import Span
+
+CONFIDENCE_BINS = 10
 
 
 @dataclass
@@ -28,10 +32,25 @@ class Counts:
     false_edits: int = 0
     words: int = 0
     seconds: float = 0.0
+    # per confidence bin (tenths): [edits, edits that exactly undo a gold substitution]
+    by_confidence: list[list[int]] = field(default_factory=lambda: [[0, 0] for _ in range(CONFIDENCE_BINS)])
 
     def add(self, other: Counts) -> None:
         for k, v in vars(other).items():
-            setattr(self, k, getattr(self, k) + v)
+            if k == "by_confidence":
+                for mine, theirs in zip(self.by_confidence, v):
+                    mine[0] += theirs[0]
+                    mine[1] += theirs[1]
+            else:
+                setattr(self, k, getattr(self, k) + v)
+
+    def reliability(self) -> list[tuple[str, int, float]]:
+        """(confidence bin, edits in it, share of them exactly right), for the bins with edits."""
+        return [
+            (f"{i / CONFIDENCE_BINS:.1f}-{(i + 1) / CONFIDENCE_BINS:.1f}", n, right / n)
+            for i, (n, right) in enumerate(self.by_confidence)
+            if n
+        ]
 
     def summary(self) -> dict[str, float]:
         def ratio(a: float, b: float) -> float:
@@ -80,6 +99,10 @@ def score(spun: str, gold: list[dict], spans: list[Span], candidates=None) -> Co
     """Compare predicted ``spans`` over ``spun`` with ``gold`` edits (spun_start/spun_end/original)."""
     runs = gold_runs(spun, [(g["spun_start"], g["spun_end"], g["original"]) for g in gold])
     c = judge(spun, runs, [(s.start, s.end, s.suggestion) for s in spans])
+    for s in spans:
+        tally = c.by_confidence[min(int(s.confidence * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)]
+        tally[0] += 1
+        tally[1] += (s.start, s.end, _norm(s.suggestion)) in runs
     for g in gold:
         c.detected += any(s.start < g["spun_end"] and g["spun_start"] < s.end for s in spans)
         if candidates is not None:  # the engine's own candidate list for the observed words

@@ -48,7 +48,7 @@ class Row:
         return {
             "suite": self.suite, "spinner": self.spinner, "style": self.style, "rate": self.rate,
             "docs": self.docs, "words": self.counts.words, "gold": self.counts.gold,
-            "edits": self.counts.edits, **self.counts.summary(),
+            "edits": self.counts.edits, **self.counts.summary(), "reliability": self.counts.reliability(),
         }  # fmt: skip
 
 
@@ -350,6 +350,14 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
             f"{_pct(d['coverage'])} | {_pct(d['exact'])} | {_pct(d['detected'])} | {_pct(d['precision'])} | "
             f"{d['false_edit_rate']:.2%} | {d['words_per_s']:,.0f} |"
         )
+    calibrated = [r for r in rows if r.counts.edits]
+    if calibrated:
+        lines += ["", "| edits' confidence | rate | reliability (bin: edits, share exactly right) |"]
+        lines.append("|---|---|---|")
+        for r in calibrated:
+            rate = "–" if r.rate is None else f"{r.rate:.0%}"
+            rel = "; ".join(f"{b}: {n}, {share:.2f}" for b, n, share in r.counts.reliability())
+            lines.append(f"| {r.suite}, {r.style} | {rate} | {rel} |")
     if speed_result:
         s = speed_result
         lines += [
