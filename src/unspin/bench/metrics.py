@@ -46,11 +46,7 @@ class Counts:
 
     def reliability(self) -> list[tuple[str, int, float]]:
         """(confidence bin, edits in it, share of them exactly right), for the bins with edits."""
-        return [
-            (f"{i / CONFIDENCE_BINS:.1f}-{(i + 1) / CONFIDENCE_BINS:.1f}", n, right / n)
-            for i, (n, right) in enumerate(self.by_confidence)
-            if n
-        ]
+        return [row for row in reliability(self.by_confidence) if row[1]]
 
     def summary(self) -> dict[str, float]:
         def ratio(a: float, b: float) -> float:
@@ -64,6 +60,19 @@ class Counts:
             "false_edit_rate": ratio(self.false_edits, self.untouched),
             "words_per_s": ratio(self.words, self.seconds),
         }
+
+
+def probability_bin(p: float, bins: int) -> int:
+    """Which of ``bins`` equal bins over [0, 1] holds ``p`` (1.0 in the last)."""
+    return min(int(p * bins), bins - 1)
+
+
+def reliability(tallies: list[list[int]]) -> list[tuple[str, int, float | None]]:
+    """From [items, hits] per equal probability bin: (bin, items, share of hits or None)."""
+    k = len(tallies)
+    return [
+        (f"{i / k:.1f}-{(i + 1) / k:.1f}", n, hits / n if n else None) for i, (n, hits) in enumerate(tallies)
+    ]
 
 
 def _norm(s: str) -> str:
@@ -100,7 +109,7 @@ def score(spun: str, gold: list[dict], spans: list[Span], candidates=None) -> Co
     runs = gold_runs(spun, [(g["spun_start"], g["spun_end"], g["original"]) for g in gold])
     c = judge(spun, runs, [(s.start, s.end, s.suggestion) for s in spans])
     for s in spans:
-        tally = c.by_confidence[min(int(s.confidence * CONFIDENCE_BINS), CONFIDENCE_BINS - 1)]
+        tally = c.by_confidence[probability_bin(s.confidence, CONFIDENCE_BINS)]
         tally[0] += 1
         tally[1] += (s.start, s.end, _norm(s.suggestion)) in runs
     for g in gold:

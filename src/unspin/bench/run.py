@@ -28,7 +28,7 @@ from ..resources import ResourceError
 from ..restore import Restorer, make_restorer, neural_restorer
 from ..spin import STYLES, Spinner
 from . import corpora
-from .metrics import Counts, score
+from .metrics import Counts, probability_bin, reliability, score
 
 
 class BenchError(RuntimeError):
@@ -180,16 +180,13 @@ class DetectionRow:
         f1 = 2 * precision * recall / (precision + recall) if tp else 0.0
         bins = [[0, 0] for _ in range(5)]  # reliability: predicted-probability bins → share spun
         for p, label in [(p, 0) for p in self.clean] + [(p, 1) for p in self.spun]:
-            b = bins[min(int(p * 5), 4)]
+            b = bins[probability_bin(p, 5)]
             b[0] += 1
             b[1] += label
         return {
             "spinner": self.spinner, "rate": self.rate, "paragraphs": len(self.spun) + len(self.clean),
             "precision": precision, "recall": recall, "f1": f1, "roc_auc": roc_auc(self.clean, self.spun),
-            "false_positive_rate": fp / len(self.clean),
-            "reliability": [
-                (f"{k / 5:.1f}-{(k + 1) / 5:.1f}", n, s / n if n else None) for k, (n, s) in enumerate(bins)
-            ],
+            "false_positive_rate": fp / len(self.clean), "reliability": reliability(bins),
         }  # fmt: skip
 
 
