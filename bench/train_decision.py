@@ -34,7 +34,7 @@ import numpy as np
 from model_file import write_logistic, write_trees  # bench/ is on sys.path when run as a script
 
 from unspin import Restorer
-from unspin.bench.metrics import Counts, gold_runs, judge
+from unspin.bench.metrics import Counts, gold_runs, judge, probability_bin, reliability
 from unspin.bench.run import select_documents
 from unspin.decision import FEATURES, MODEL_PATH, NEURAL_FEATURES, NEURAL_MODEL_PATH, Row, choose
 from unspin.spin import STYLES, Spinner
@@ -82,17 +82,20 @@ def evaluate(samples, probs, threshold):
     return total.exact / max(total.gold, 1), total.false_edits / max(total.untouched, 1)
 
 
-def reliability_table(p: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[list[float]]:
-    """Calibration on validation: per predicted-probability bin, the candidate edits in it, their
-    mean predicted probability and the share that really restore the original. Printed, and kept."""
-    rows = []
+def reliability_table(p: np.ndarray, correct: np.ndarray, bins: int = 10) -> list[list]:
+    """Calibration on validation: per predicted-probability bin (``metrics.probability_bin``, as
+    the bench bins the edits), the candidate edits in it, their mean predicted probability and the
+    share that really restore the original. Printed, and kept in the model file."""
+    tallies, predicted = [[0, 0] for _ in range(bins)], [0.0] * bins
+    for q, right in zip(p.tolist(), correct.tolist()):
+        k = probability_bin(q, bins)
+        tallies[k][0] += 1
+        tallies[k][1] += right
+        predicted[k] += q
+    rows = [[b, n, predicted[k] / n, share] for k, (b, n, share) in enumerate(reliability(tallies)) if n]
     print("| predicted | edits | mean predicted | share correct |\n|---|---:|---:|---:|")
-    for k in range(bins):
-        lo, hi = k / bins, (k + 1) / bins
-        inside = (p >= lo) & ((p < hi) if k < bins - 1 else (p <= hi))
-        if inside.any():
-            rows.append([lo, hi, int(inside.sum()), float(p[inside].mean()), float(correct[inside].mean())])
-            print(f"| {lo:.1f}–{hi:.1f} | {rows[-1][2]:,} | {rows[-1][3]:.3f} | {rows[-1][4]:.3f} |")
+    for b, n, mean, share in rows:
+        print(f"| {b} | {n:,} | {mean:.3f} | {share:.3f} |")
     return rows
 
 
