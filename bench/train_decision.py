@@ -1,7 +1,7 @@
 """Train the decision model (src/unspin/data/decision.json) — reproducible, dev split only.
 
     .venv/bin/python bench/train_decision.py [--words 15000]
-    .venv/bin/python bench/train_decision.py --neural --words 16000   # needs unspin[neural]; ~35 min
+    .venv/bin/python bench/train_decision.py --neural --words 16000   # needs unspin[neural]; 35–55 min
 
 Data: the ``dev`` split of the benchmark corpora, spun by *our own* spinner in every style at
 10/30/50 %, plus the clean documents themselves (label 0 for every candidate there). nlpaug

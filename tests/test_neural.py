@@ -217,7 +217,9 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
         r.decision.threshold = 0.05  # many edits from the random tiny model: much to read again
         return r.restore(source)
 
-    source = SPUN + "\n\nThe firm commenced trading and acquired a small rival in the fountain.\n"
+    # The edits to read again are in the second paragraph: the added spans' offsets must hold.
+    rest = " The firm commenced trading and acquired a small rival in the fountain.\n"
+    source = "The firm was small.\n\n" + SPUN + rest
     once, twice = restore(False), restore(True)
     assert once.spans, "the example should give some spans"
     assert set(once.spans) <= set(twice.spans)

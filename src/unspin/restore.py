@@ -117,11 +117,13 @@ class Restorer:
             for offset, para in batch:
                 yield offset, para, self._channel_spans(para, offset, evidence)
             return
-        rows = self._batch_rows(batch, evidence)
+        second_pass = self.neural is not None and self.params.second_pass
+        states: list[DocumentEvidence] | None = [] if second_pass else None
+        rows = self._batch_rows(batch, evidence, states=states)
         found = [self._decided_spans(para, *prepared) for (_, para), prepared in zip(batch, rows)]
-        if self.neural is not None and self.params.second_pass:
+        if second_pass:
             rates = [next((r.features[_NEURAL_RATE] for rs in rws for r in rs), 0.0) for _, rws in rows]
-            found = self._second_pass(batch, found, evidence, rates)
+            found = self._second_pass(batch, found, states, rates)
         for (offset, para), spans in zip(batch, found):
             yield offset, para, [replace(s, start=s.start + offset, end=s.end + offset) for s in spans]
 
@@ -148,15 +150,17 @@ class Restorer:
         self,
         batch: list[tuple[int, str]],
         found: list[list[Span]],
-        evidence: DocumentEvidence,
+        states: list[DocumentEvidence],
         neural_rates: list[float],
     ) -> list[list[Span]]:
         """Read each edited paragraph again with its edits made, and decide once more about every
         other word. The decision model judges an edit in its observed context, and a spinner
         swaps neighbours too ("the invoice handed"): once "invoice" is back to "bill", "handed"
         reads as the odd one out and "passed" fits; the neural LM reads the whole restored prefix.
-        The first reading's edits stand; each paragraph keeps the document's evidence and the
-        neural spin rate its first reading found (``neural_rates``). Paragraph offsets in and out."""
+        The first reading's edits stand; each paragraph is read with the document's evidence as
+        its first reading left it (``states``: not what later paragraphs of the batch added, so
+        a paragraph gets the same edits in any batch) and the neural spin rate that reading found
+        (``neural_rates``). Paragraph offsets in and out."""
         todo = [(k, apply_spans(para, found[k]), found[k]) for k, (_, para) in enumerate(batch) if found[k]]
         if not todo:
             return found
@@ -167,7 +171,7 @@ class Restorer:
             return not any(ra < b and a < rb for ra, rb, _ in regions[k])
 
         edited = [(0, restored) for _, restored, _ in todo]
-        again = self._batch_rows(edited, evidence, keep=untouched, learn=False)
+        again = self._batch_rows(edited, keep=untouched, read_as=[states[k] for k, _, _ in todo])
         out = list(found)
         for (k, restored, spans), (chunks, chunk_rows), moved in zip(todo, again, regions):
             para = batch[k][1]
@@ -182,19 +186,30 @@ class Restorer:
         return out
 
     def _batch_rows(
-        self, batch: list[tuple[int, str]], evidence: DocumentEvidence, keep=None, learn: bool = True
+        self,
+        batch: list[tuple[int, str]],
+        evidence: DocumentEvidence | None = None,
+        keep=None,
+        states: list[DocumentEvidence] | None = None,
+        read_as: list[DocumentEvidence] | None = None,
     ) -> list[tuple[list[_Prepared], list[list[decision.Row]]]]:
         """Each paragraph's chunks and their candidate rows, with every feature the decision
         model needs (the neural ones from one ``gains_many`` call for the whole batch).
-        ``keep(k, chunk, start, end)``: keep only the rows of paragraph k it accepts (before
-        the costly neural features). ``learn``: update the document's evidence."""
+        Each paragraph in turn updates ``evidence``; ``states`` (a list) gets a copy of it after
+        each. ``read_as``: paragraph k is read with ``read_as[k]`` instead, which stays as it is
+        (a paragraph read again). ``keep(k, chunk, start, end)``: keep only the rows of
+        paragraph k it accepts (before the costly neural features)."""
         prepared = []
         bounded = self.neural is not None and self.params.neural_pick is not None
         reading = self.neural.read([para for _, para in batch]) if bounded else None
         for k, (_, para) in enumerate(batch):  # paragraph by paragraph: each updates the evidence
-            p = self._prepare(para, evidence, floor=self._neural_floor(), learn=learn)
+            learn = read_as is None
+            now = evidence if learn else read_as[k]
+            p = self._prepare(para, now, floor=self._neural_floor(), learn=learn)
+            if states is not None:
+                states.append(now.copy())
             picked = self._bounded_options(p, reading, k) if bounded else [frozenset()] * len(p)
-            rows = self._candidate_rows(p, evidence, picked)
+            rows = self._candidate_rows(p, now, picked)
             if keep is not None:
                 rows = [[r for r in rs if keep(k, c.chunk, r.start, r.end)] for c, rs in zip(p, rows)]
             prepared.append((p, rows))
@@ -483,6 +498,10 @@ class DocumentEvidence:
     # The document's words so far (lower case), for the cache LM; None turns it off.
     counts: Counter | None = field(default_factory=Counter)
     counted: int = 0  # words in ``counts`` (Counter.total() would re-sum them each time)
+
+    def copy(self) -> DocumentEvidence:
+        counts = None if self.counts is None else Counter(self.counts)
+        return replace(self, sources=dict(self.sources), counts=counts)
 
     def add_strong(self, mask: int) -> None:
         self.strong += 1
