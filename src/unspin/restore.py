@@ -206,7 +206,7 @@ class Restorer:
             learn = read_as is None
             now = evidence if learn else read_as[k]
             p = self._prepare(para, now, floor=self._neural_floor(), learn=learn)
-            if states is not None:
+            if states is not None:  # (a copy of the word counts per paragraph: cheap beside the neural LM)
                 states.append(now.copy())
             picked = self._bounded_options(p, reading, k) if bounded else [frozenset()] * len(p)
             rows = self._candidate_rows(p, now, picked)
