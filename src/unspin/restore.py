@@ -202,8 +202,8 @@ class Restorer:
         prepared = []
         bounded = self.neural is not None and self.params.neural_pick is not None
         reading = self.neural.read([para for _, para in batch]) if bounded else None
+        learn = read_as is None
         for k, (_, para) in enumerate(batch):  # paragraph by paragraph: each updates the evidence
-            learn = read_as is None
             now = evidence if learn else read_as[k]
             p = self._prepare(para, now, floor=self._neural_floor(), learn=learn)
             if states is not None:  # (a copy of the word counts per paragraph: cheap beside the neural LM)
