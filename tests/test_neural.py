@@ -326,3 +326,35 @@ def test_the_neural_bound_asks_about_each_words_best_candidate_whatever_the_trig
     }
     assert tail_only and asked(-1e9) & tail_only
     assert not asked(None) & tail_only
+
+
+def test_a_phrase_leading_by_its_loose_bound_does_not_keep_single_words_from_being_asked(tiny, restorer):
+    import dataclasses
+
+    from unspin import text
+    from unspin.restore import Restorer
+
+    params = dataclasses.replace(restorer.params, neural_pick=-1e9, neural_prior=1.0, second_pass=False)
+    r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+    asked, gains_many = set(), tiny.gains_many
+
+    def phrases_first(reading, n, words):  # a bound that always ranks phrases above words
+        return [[100.0 if " " in alt else 0.0 for alt in alts] for _, _, alts in words]
+
+    def recording(items, reading=None):
+        asked.update((e.start, e.replacement.lower()) for _, edits in items for e in edits)
+        return gains_many(items, reading)
+
+    tiny.bounds, tiny.gains_many = phrases_first, recording
+    try:
+        r.restore(SPUN)
+    finally:
+        del tiny.bounds, tiny.gains_many
+    mixed = {  # words whose short list holds both phrases and single words
+        t.start
+        for c in text.chunks(SPUN)
+        for t in c.tokens
+        if len({" " in x[0] for x in r.candidates.listed(t.lower)[: len(r.candidates.ranked(t.lower))]}) == 2
+    }
+    assert mixed
+    assert all(any(s == start and " " not in alt for s, alt in asked) for start in mixed)

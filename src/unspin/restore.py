@@ -263,7 +263,7 @@ class Restorer:
                 # A phrase's bound is its first word's alone, so loose: "is like" ties "is". Where a
                 # phrase leads, the best single word is picked too ("reaction follow the" →
                 # "followed", not only "is like"). Dev, 27 Nov: phrase style 30 % exact 59.8 →
-                # 61.1 %, nlpaug 30 % 63.1 → 63.5 %, each with more precision; ~4 % slower.
+                # 61.1 %, nlpaug 30 % 63.1 → 63.5 %, each with more precision; 3–10 % slower.
                 if " " in best[0][1][0]:
                     words = [(b, r) for b, r in bounded if " " not in r[0]]
                     if words:
