@@ -286,30 +286,42 @@ def test_a_reading_gives_the_same_gains_and_bounds_its_left_context(tiny):
     assert tiny.bounds(reading, 0, [(0, 3, [])]) == [[]]
 
 
-def test_the_neural_bound_asks_about_each_words_best_candidate_whatever_the_trigram_says(tiny, restorer):
+def asked_about(tiny, restorer, source: str, pick: float | None, bounds=None) -> set[tuple[int, str]]:
+    """(start, replacement) of every edit the neural LM scores in restoring ``source`` with
+    ``neural_pick`` at ``pick`` and nothing let through by the trigram's gatekeeper
+    (``neural_prior`` 1: only terms and picks); ``bounds`` stands in for ``tiny.bounds``."""
     import dataclasses
 
+    from unspin.restore import Restorer
+
+    params = dataclasses.replace(restorer.params, neural_pick=pick, neural_prior=1.0, second_pass=False)
+    r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+    asked, gains_many = set(), tiny.gains_many
+
+    def recording(items, reading=None):
+        asked.update((e.start, e.replacement.lower()) for _, edits in items for e in edits)
+        return gains_many(items, reading)
+
+    tiny.gains_many = recording
+    if bounds is not None:
+        tiny.bounds = bounds
+    try:
+        r.restore(source)
+    finally:
+        del tiny.gains_many
+        if bounds is not None:
+            del tiny.bounds
+    return asked
+
+
+def test_the_neural_bound_asks_about_each_words_best_candidate_whatever_the_trigram_says(tiny, restorer):
     from unspin import text
     from unspin.restore import Restorer
 
     source = SPUN + " The firm commenced trading and acquired a small rival."
 
     def asked(pick: float | None) -> set[tuple[int, str]]:
-        # neural_prior 1: the trigram's gatekeeper lets nothing through but terms and picks
-        params = dataclasses.replace(restorer.params, neural_pick=pick, neural_prior=1.0, second_pass=False)
-        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
-        starts, gains_many = set(), tiny.gains_many
-
-        def recording(items, reading=None):
-            starts.update((e.start, e.replacement.lower()) for _, edits in items for e in edits)
-            return gains_many(items, reading)
-
-        tiny.gains_many = recording
-        try:
-            r.restore(source)
-        finally:
-            del tiny.gains_many
-        return starts
+        return asked_about(tiny, restorer, source, pick)
 
     r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny)
     listed = {
@@ -329,27 +341,14 @@ def test_the_neural_bound_asks_about_each_words_best_candidate_whatever_the_trig
 
 
 def test_a_phrase_leading_by_its_loose_bound_does_not_keep_single_words_from_being_asked(tiny, restorer):
-    import dataclasses
-
     from unspin import text
     from unspin.restore import Restorer
-
-    params = dataclasses.replace(restorer.params, neural_pick=-1e9, neural_prior=1.0, second_pass=False)
-    r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
-    asked, gains_many = set(), tiny.gains_many
 
     def phrases_first(reading, n, words):  # a bound that always ranks phrases above words
         return [[100.0 if " " in alt else 0.0 for alt in alts] for _, _, alts in words]
 
-    def recording(items, reading=None):
-        asked.update((e.start, e.replacement.lower()) for _, edits in items for e in edits)
-        return gains_many(items, reading)
-
-    tiny.bounds, tiny.gains_many = phrases_first, recording
-    try:
-        r.restore(SPUN)
-    finally:
-        del tiny.bounds, tiny.gains_many
+    asked = asked_about(tiny, restorer, SPUN, -1e9, bounds=phrases_first)
+    r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny)
     mixed = {  # words whose short list holds both phrases and single words
         t.start
         for c in text.chunks(SPUN)

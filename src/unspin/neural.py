@@ -51,7 +51,8 @@ MAX_SEGMENT_CHARS = 1200
 # Tokens per forward pass: the text's segments are packed up to BASE_TOKENS_PER_PASS, the
 # alternatives up to TOKENS_PER_PASS (see gains_many for why bigger passes pay). An
 # alternative attends to its prefix and to every alternative in its pass (masked, but computed):
-# 256 beat 512 by 10 % and 128 by 3 % on dev (27 Nov).
+# on 3,354 dev words, one run each, 256 took 40 s, 512 44 s and 128 41 s (27 Nov; runs of one
+# setting vary by up to ~15 % on the 2-core VM, so 128 and 256 are a tie).
 BASE_TOKENS_PER_PASS = 1024
 TOKENS_PER_PASS = 256
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+")
