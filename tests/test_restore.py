@@ -109,9 +109,24 @@ def test_learned_decision_model_gives_valid_calibrated_spans():
     result = r.restore(spun)
     assert result.spans
     for s in result.spans:
-        assert model.threshold <= s.confidence <= 1
+        # the threshold bounds the chance the span was spun at all, not its best guess's
+        assert model.threshold <= 1 - s.evidence.keep_probability + 1e-6
+        assert 0 < s.confidence <= 1
         assert spun[s.start : s.end] == s.observed
     assert result.text == apply_spans(spun, result.spans)
+
+
+def test_a_spun_word_whose_candidates_split_the_evidence_is_still_restored():
+    from unspin.decision import Row, choose
+
+    def row(start: int, end: int, text: str, probability: float) -> Row:
+        return Row(start, end, text, 0.0, [], probability)  # (option = its text)
+
+    # "be" was spun from "is" or "was": together 0.82 that it was spun, neither alone over 0.55.
+    # A lone candidate as likely as the best of them stays under the threshold.
+    rows = [row(0, 1, "is", 0.47), row(0, 1, "was", 0.35), row(2, 3, "large", 0.47)]
+    chosen = choose(rows, 0.55)
+    assert [(r.option, [x.option for x in rivals]) for r, rivals in chosen] == [("is", ["was"])]
 
 
 def test_tree_model_file_reads_as_its_docstring_says(tmp_path):

@@ -279,7 +279,12 @@ def load_decision_model(neural: bool = False) -> LogisticModel | BoostedTrees | 
 def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:
     """Best non-overlapping set of edits: weighted interval scheduling on log-odds over the threshold.
 
-    Returns each chosen row with its rivals at the same span (for runner-ups).
+    A span's log-odds are those of its having been spun at all: the sum of its candidates'
+    probabilities, since at most one of them is its original; its edit is the likeliest. A
+    false edit is an honest word changed, so this is the chance the threshold should bound; the
+    best candidate's own probability would leave a spun "be" alone when "is" (0.47) and "was"
+    (0.35) split the evidence between them. Returns each chosen row with its rivals at the same
+    span (for runner-ups).
     """
     by_span: dict[tuple[int, int], list[Row]] = {}
     for r in rows:
@@ -288,7 +293,7 @@ def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:
     spans = []
     for (a, b), group in by_span.items():
         group.sort(key=lambda r: -r.probability)
-        p = min(max(group[0].probability, 1e-9), 1 - 1e-9)
+        p = min(max(sum(r.probability for r in group), 1e-9), 1 - 1e-9)
         weight = math.log(p / (1 - p)) - floor
         if weight > 0:
             spans.append((b, a, weight, group))

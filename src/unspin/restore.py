@@ -139,7 +139,8 @@ class Restorer:
                 d = decode.Decision(
                     option=row.option,
                     probability=row.probability,
-                    keep_probability=1 - row.probability,
+                    # (what its rivals don't take either: choose weighs a span by their sum)
+                    keep_probability=max(0.0, 1 - row.probability - sum(r.probability for r in rivals)),
                     alternatives=[(r.option, r.probability) for r in rivals[:3]],
                     lm_gain=row.lm_gain,
                 )
