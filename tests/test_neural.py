@@ -340,20 +340,17 @@ def test_the_neural_bound_asks_about_each_words_best_candidate_whatever_the_trig
     assert not asked(None) & tail_only
 
 
-def test_a_phrase_leading_by_its_loose_bound_does_not_keep_single_words_from_being_asked(tiny, restorer):
+def test_a_loose_bound_in_the_lead_does_not_keep_one_token_words_from_being_asked(tiny, restorer):
     from unspin import text
     from unspin.restore import Restorer
 
-    def phrases_first(reading, n, words):  # a bound that always ranks phrases above words
-        return [[100.0 if " " in alt else 0.0 for alt in alts] for _, _, alts in words]
+    def loose_first(reading, n, words):  # a bound that ranks every candidate of several tokens first
+        return [[0.0 if tiny.one_token(alt) else 100.0 for alt in alts] for _, _, alts in words]
 
-    asked = asked_about(tiny, restorer, SPUN, -1e9, bounds=phrases_first)
+    asked = asked_about(tiny, restorer, SPUN, -1e9, bounds=loose_first)
     r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny)
-    mixed = {  # words whose short list holds both phrases and single words
-        t.start
-        for c in text.chunks(SPUN)
-        for t in c.tokens
-        if len({" " in x[0] for x in r.candidates.listed(t.lower)[: len(r.candidates.ranked(t.lower))]}) == 2
-    }
+    short = {t.start: r.candidates.ranked(t.lower) for c in text.chunks(SPUN) for t in c.tokens}
+    # words whose short list holds candidates of one token (a tight bound) and of several
+    mixed = {start for start, xs in short.items() if len({tiny.one_token(x[0]) for x in xs}) == 2}
     assert mixed
-    assert all(any(s == start and " " not in alt for s, alt in asked) for start in mixed)
+    assert all(any(s == start and tiny.one_token(alt) for s, alt in asked) for start in mixed)

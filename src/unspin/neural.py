@@ -165,6 +165,15 @@ class NeuralLM:
             self._in_vocab[:] = False
             self._in_vocab[ids] = True
 
+    def one_token(self, word: str) -> bool:
+        """Whether ``word`` after a space is one token, so that its bound (``bounds``) is its
+        whole gain from the left context rather than its first token's."""
+        key = " " + word
+        ids = self._first_ids.get(key)
+        if ids is None:
+            ids = self._first_ids[key] = tuple(self.tokenizer(key, add_special_tokens=False)["input_ids"])
+        return len(ids) == 1
+
     @classmethod
     def load(cls, path: str | Path | None = None, right_words: int = 2) -> NeuralLM:
         import torch
