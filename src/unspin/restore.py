@@ -266,6 +266,8 @@ class Restorer:
                 # ("reaction follow the" → "followed", not only "is like"). Dev, 27 Nov: phrase
                 # style 30 % exact 59.8 → 61.1 %, nlpaug 30 % 63.1 → 63.5 % (phrases as the loose
                 # ones), each with more precision, 3–10 % slower; then +0.8 / +0.1 (any word).
+                # (one_token reads the lower-case text after a space, not the cased alternative
+                # the bound was taken on: near enough for choosing what to ask, and cached)
                 if not self.neural.one_token(best[0][1][0]):
                     words = [(b, r) for b, r in bounded if self.neural.one_token(r[0])]
                     if words:
