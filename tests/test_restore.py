@@ -129,6 +129,39 @@ def test_a_spun_word_whose_candidates_split_the_evidence_is_still_restored():
     assert [(r.option, [x.option for x in rivals]) for r, rivals in chosen] == [("is", ["was"])]
 
 
+def test_rows_say_which_candidates_are_the_observed_words_own_inflections(restorer):
+    # A spinner pasting WordNet's lemmas turns "workers" into "worker", "wrote" into "write".
+    from unspin.decision import FEATURES
+
+    own = FEATURES.index("own_form")
+    text = "The worker embody the rule of the company, and the director write that the plan be good."
+    rows = restorer.feature_rows(text)
+    flagged = {(text[s:e].lower(), c) for s, e, c, f in rows if f[own]}
+    assert {("worker", "workers"), ("write", "wrote")} <= flagged
+    for s, e, c, f in rows:
+        assert f[own] == (c in restorer.candidates.own_forms(text[s:e].lower()))
+
+
+def test_a_paragraphs_own_form_share_counts_its_strongly_evidenced_words():
+    from unspin.candidates import Option
+    from unspin.decision import FEATURES, NEURAL_FEATURES, Row, add_neural_features
+
+    own = FEATURES.index("own_form")
+
+    def row(start: int, own_form: bool) -> Row:
+        features = [0.0] * len(FEATURES)
+        features[own] = float(own_form)
+        return Row(start, start + 1, Option(start, start + 1, "x", ("x",), 0.0, 1), 0.0, features)
+
+    # Words 0-2 have a candidate gaining over NEURAL_STRONG nats; the best of two of them is an
+    # own form (word 0's other candidate, an own form too, isn't its best); word 3's is weak.
+    rows = [row(0, False), row(0, True), row(1, True), row(2, True), row(3, True)]
+    add_neural_features([rows], [6.0, 1.0, 5.0, 4.0, 1.0], words=10)
+    at = {f: len(FEATURES) + NEURAL_FEATURES.index(f) for f in ("neural_rate", "neural_own")}
+    assert rows[0].features[at["neural_rate"]] == pytest.approx(3 / 10)
+    assert all(r.features[at["neural_own"]] == pytest.approx(2 / (3 + 1)) for r in rows)
+
+
 def test_tree_model_file_reads_as_its_docstring_says(tmp_path):
     import json
     import math

@@ -40,6 +40,17 @@ def test_anysense_draws_synonyms_of_any_sense(spinner):
     assert anysense <= set(spinner.wordnet["spring"])
 
 
+def test_synset_style_often_pastes_a_words_own_lemma(spinner):
+    # Every WordNet sense of "workers" lists "worker" (some nothing else); the headword style
+    # picks among the deduplicated synonyms, so the lemma is one choice of many there.
+    def picks(style):
+        return [spinner.spin("workers", rate=1.0, seed=s, style=style).spun for s in range(40)]
+
+    synset = picks("synset")
+    assert synset.count("worker") > 2 * max(picks("headword").count("worker"), 1)
+    assert set(synset) <= {"worker", *spinner.wordnet["worker"]}
+
+
 def test_same_seed_same_output_other_seed_other_output(spinner):
     a = spinner.spin(TEXT, rate=0.3, seed=5)
     assert a.spun == spinner.spin(TEXT, rate=0.3, seed=5).spun

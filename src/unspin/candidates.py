@@ -85,6 +85,14 @@ class Candidates:
         self.ranked = lru_cache(maxsize=200_000)(self._ranked)
         self.listed = lru_cache(maxsize=200_000)(self._listed)
         self.unigram = lru_cache(maxsize=200_000)(self.unigram)
+        self.own_forms = lru_cache(maxsize=200_000)(self.own_forms)
+
+    def own_forms(self, observed: str) -> frozenset[str]:
+        """``observed``'s own other inflections if it is a dictionary form ("rule" → "rules",
+        "ruled", …; "look into" → "looked into", …), else none: what a spinner that pastes
+        lemmas may have turned into ``observed``."""
+        lex = self.lexicon
+        return frozenset(lex.forms(observed)) if lex.is_base_form(observed) else frozenset()
 
     def unigram(self, phrase: str) -> float:
         return self.lm.score(list(lm_words(phrase)), (), end=False)

@@ -54,6 +54,9 @@ FEATURES = (
     "rate_logit",  # log-odds of the document's estimated spin rate
     "capitalised",  # observed word capitalised inside a sentence
     "gain_x_rate",  # lm_gain * estimated rate: evidence counts for more in a spun document
+    # the candidate is the observed word's own inflection ("rule" → "rules"): WordNet lists a
+    # word's lemma in each of its senses, so spinners that walk its synsets often paste it
+    "own_form",
 )
 # With the neural LM (``neural.py``) every row also carries these; that model has its own file.
 NEURAL_FEATURES = (
@@ -63,8 +66,12 @@ NEURAL_FEATURES = (
     # the paragraph's spin rate as the neural LM sees it: the share of its words with some
     # candidate gaining over NEURAL_STRONG nats (sharper than the trigram's rate_logit)
     "neural_rate",
+    # of those words, the share whose best candidate is an own form (+1 in the denominator: a
+    # paragraph with one such word says little): a spinner that pastes lemmas does it throughout
+    "neural_own",
 )
 NEURAL_STRONG = 3.0
+_OWN_FORM = FEATURES.index("own_form")
 
 
 @dataclass(slots=True)
@@ -93,10 +100,12 @@ def rows_for_chunk(
     per_start: int,
     adaptation: dict[int, float] | None = None,
     picked: frozenset[tuple[int, int, str]] = frozenset(),
+    own_forms=lambda word: frozenset(),
 ) -> list[Row]:
     """Feature rows for the ``per_start`` best candidates at each start token, ranked by their
     local score with the channel adapted to the document (``adaptation`` by source mask).
-    ``picked``: (start token, end token, text) of candidates asked about whatever their rank."""
+    ``picked``: (start token, end token, text) of candidates asked about whatever their rank.
+    ``own_forms(phrase)``: the observed phrase's own other inflections, if it is a dictionary form."""
     adapt = adaptation or {}
     rate = min(max(rate, 1e-4), 0.5)
     rate_logit = math.log(rate / (1 - rate))
@@ -154,6 +163,7 @@ def rows_for_chunk(
                         rate_logit,
                         float(capitalised[i]),
                         lm_gain * rate,
+                        float(opt.text in own_forms(" ".join(words[i : opt.end]))),
                     ],
                     score=score,
                     picked=(i, opt.end, opt.text) in picked,
@@ -173,14 +183,16 @@ def add_neural_features(chunks: list[list[Row]], gains: list[float], words: int)
         for r in rows:
             by_start.setdefault(r.start, []).append((r, next(it)))
         groups += by_start.values()
-    strong = sum(max(g for _, g in group) > NEURAL_STRONG for group in groups)
-    rate = strong / max(words, 1)
+    best = [max(group, key=lambda rg: rg[1]) for group in groups]
+    strong = [r for r, g in best if g > NEURAL_STRONG]
+    rate = len(strong) / max(words, 1)
+    own = sum(r.features[_OWN_FORM] for r in strong) / (len(strong) + 1)
     for group in groups:
         plain = [rg for rg in group if not rg[0].option.sources & TERM]
         for r, g in group:
             rivals = [h for q, h in plain if q is not r]
             lead = g - max([0.0, *rivals])  # 0.0: keeping
-            r.features += [g, float(sum(h > g for h in rivals)), lead, rate]
+            r.features += [g, float(sum(h > g for h in rivals)), lead, rate, own]
 
 
 class LogisticModel:

@@ -19,8 +19,11 @@ from .scoring import Params
 
 CLOSED_CLASS = candidates.CLOSED_CLASS
 _TERM = decision.FEATURES.index("term")  # a row's known-term flag
-# A row's neural spin rate of its paragraph (the neural features follow the trigram ones).
-_NEURAL_RATE = len(decision.FEATURES) + decision.NEURAL_FEATURES.index("neural_rate")
+# A row's paragraph's neural spin rate and own-form share (the neural features follow the
+# trigram ones): a paragraph read again keeps its first reading's.
+_PARAGRAPH = [
+    len(decision.FEATURES) + decision.NEURAL_FEATURES.index(f) for f in ("neural_rate", "neural_own")
+]
 # Words of a document's paragraphs the neural re-scorer reads together (see paragraphs_spans).
 NEURAL_BATCH_WORDS = 400
 
@@ -122,8 +125,11 @@ class Restorer:
         rows = self._batch_rows(batch, evidence, states=states)
         found = [self._decided_spans(para, *prepared) for (_, para), prepared in zip(batch, rows)]
         if second_pass:
-            rates = [next((r.features[_NEURAL_RATE] for rs in rws for r in rs), 0.0) for _, rws in rows]
-            found = self._second_pass(batch, found, states, rates)
+            first = [
+                next(([r.features[i] for i in _PARAGRAPH] for rs in rws for r in rs), None)
+                for _, rws in rows
+            ]
+            found = self._second_pass(batch, found, states, first)
         for (offset, para), spans in zip(batch, found):
             yield offset, para, [replace(s, start=s.start + offset, end=s.end + offset) for s in spans]
 
@@ -152,7 +158,7 @@ class Restorer:
         batch: list[tuple[int, str]],
         found: list[list[Span]],
         states: list[DocumentEvidence],
-        neural_rates: list[float],
+        first_reading: list[list[float] | None],
     ) -> list[list[Span]]:
         """Read each edited paragraph again with its edits made, and decide once more about every
         other word. The decision model judges an edit in its observed context, and a spinner
@@ -160,8 +166,8 @@ class Restorer:
         reads as the odd one out and "passed" fits; the neural LM reads the whole restored prefix.
         The first reading's edits stand; each paragraph is read with the document's evidence as
         its first reading left it (``states``: not what later paragraphs of the batch added, so
-        a paragraph gets the same edits in any batch) and the neural spin rate that reading found
-        (``neural_rates``). Paragraph offsets in and out."""
+        a paragraph gets the same edits in any batch) and the neural spin rate and own-form share
+        that reading found (``first_reading``). Paragraph offsets in and out."""
         todo = [(k, apply_spans(para, found[k]), found[k]) for k, (_, para) in enumerate(batch) if found[k]]
         if not todo:
             return found
@@ -177,7 +183,8 @@ class Restorer:
         for (k, restored, spans), (chunks, chunk_rows), moved in zip(todo, again, regions):
             para = batch[k][1]
             for r in (r for rs in chunk_rows for r in rs):
-                r.features[_NEURAL_RATE] = neural_rates[k]
+                for i, value in zip(_PARAGRAPH, first_reading[k] or [0.0, 0.0]):
+                    r.features[i] = value
             added = []
             for s in self._decided_spans(restored, chunks, chunk_rows):
                 shift = sum(delta for _, rb, delta in moved if rb <= s.start)  # edits before it
@@ -463,7 +470,7 @@ class Restorer:
             p.words, capitalised, p.scored, self.lm, self.candidates.unigram, p.start_hist, rate,
             self.params.channel_weight,
             self.params.max_options if self.neural is None else self.params.neural_options,
-            adaptation, picked,
+            adaptation, picked, self.candidates.own_forms,
         )  # fmt: skip
 
     def feature_rows(self, source: str) -> list[tuple[int, int, str, list[float]]]:

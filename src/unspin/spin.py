@@ -11,9 +11,13 @@ sense, most re-inflecting to keep tense and number. Styles:
              dictionary form: careless spinners don't re-inflect, and since WordNet lists a word's
              own lemma among its synonyms, an inflected word may come back as its own base form
              ("workers" → "worker", "embodies" → "embody");
+``synset``   a random sense of the word, then a random word of that sense, pasted as WordNet
+             lists it, as a spinner that walks WordNet's synsets does: a sense lists the word's
+             own lemma beside its synonyms (and many list nothing else), so an inflected word
+             comes back as its own base form far more often than in ``headword``;
 ``phrase``   multiword entries first: phrases out, phrases in (``look into`` → ``investigate``),
              including the project's function-phrase table (``in order to`` → ``so as to``);
-``mixed``    each swap picks one of the above at random.
+``mixed``    each swap picks one of wordnet, anysense, headword, moby and phrase at random.
 
 The spinner and the restorer draw on the same thesauri, so restoration
 numbers on this spinner's output are in-distribution (the benchmark labels
@@ -30,8 +34,10 @@ from functools import cached_property, lru_cache
 from . import text, thesaurus
 from .candidates import observed_phrases
 
-STYLES = ("wordnet", "anysense", "headword", "moby", "phrase", "mixed")
-_SINGLE_STYLES = STYLES[:-1]  # what ``mixed`` picks from
+STYLES = ("wordnet", "anysense", "headword", "moby", "phrase", "mixed", "synset")
+# What ``mixed`` picks from. (``synset`` came later; adding it here would change every mixed
+# text, and the models trained on them.)
+_SINGLE_STYLES = ("wordnet", "anysense", "headword", "moby", "phrase")
 _LEMMA_TAGS = ("NN", "VB", "JJ", "RB")
 
 
@@ -62,6 +68,11 @@ class Spinner:
     def wordnet(self) -> dict[str, list[str]]:
         """lemma → synonyms, most frequent sense first (WordNet's index order)."""
         return thesaurus.wordnet_by_sense()
+
+    @cached_property
+    def wordnet_senses(self) -> dict[str, list[tuple[str, ...]]]:
+        """lemma → the words of each of its senses, itself included."""
+        return thesaurus.wordnet_senses()
 
     @cached_property
     def moby(self) -> dict[str, list[str]]:
@@ -132,6 +143,11 @@ class Spinner:
         # Longest phrase first when spinning phrases; single words otherwise.
         order = sorted(phrases, key=lambda p: -p[0]) if style == "phrase" else phrases[:1]
         for end, phrase in order:
+            if style == "synset":
+                senses = self._senses(phrase)
+                if senses:
+                    return end, rng.choice(rng.choice(senses))
+                continue
             options = [s for s in self._inflected_synonyms(phrase, style) if s != phrase]
             if style == "phrase" and any(" " in s for s in options) and rng.random() < 0.7:
                 options = [s for s in options if " " in s]
@@ -139,6 +155,15 @@ class Spinner:
                 pick = options[0] if style == "wordnet" else rng.choice(options)
                 return end, pick
         return None
+
+    @lru_cache(maxsize=100_000)  # noqa: B019 - one Spinner per process; the cache is the point
+    def _senses(self, phrase: str) -> tuple[tuple[str, ...], ...]:
+        """The senses of ``phrase`` and of its lemmas, each as its words other than ``phrase``
+        (the lemma itself stays: "rules" → ("rule", "regulation")); empty ones left out."""
+        lemmas = dict.fromkeys(lemma for lemma, _tag in _analyses(phrase))
+        senses = [sense for lemma in lemmas for sense in self.wordnet_senses.get(lemma, ())]
+        senses = [tuple(w for w in sense if w != phrase) for sense in senses]
+        return tuple(s for s in senses if s)
 
     @lru_cache(maxsize=100_000)  # noqa: B019 - one Spinner per process; the cache is the point
     def _inflected_synonyms(self, phrase: str, style: str) -> tuple[str, ...]:

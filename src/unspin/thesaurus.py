@@ -42,10 +42,11 @@ def wordnet_synsets(root: Path | None = None) -> Iterator[tuple[str, list[str]]]
                 yield pos, list(dict.fromkeys(lemmas))
 
 
-def wordnet_by_sense(root: Path | None = None) -> dict[str, list[str]]:
-    """lemma → its synonyms, senses in WordNet's order (most frequent first)."""
+def wordnet_senses(root: Path | None = None) -> dict[str, list[tuple[str, ...]]]:
+    """lemma → the lemmas of each of its senses (itself included), in WordNet's order (most
+    frequent sense first): ``"rule"`` → ``[("rule", "regulation"), ("rule", "formula"), …]``."""
     root = root or resources.wordnet_dir()
-    synsets: dict[tuple[str, str], list[str]] = {}
+    synsets: dict[tuple[str, str], tuple[str, ...]] = {}
     for name, pos in WORDNET_POS.items():
         with open(root / f"data.{name}", encoding="utf-8", errors="replace") as f:
             for line in f:
@@ -53,8 +54,8 @@ def wordnet_by_sense(root: Path | None = None) -> dict[str, list[str]]:
                     fields = line.split(" ", 4 + 2 * 256)
                     count = int(fields[3], 16)
                     words = [_norm(_ADJ_MARKER.sub("", w)) for w in fields[4 : 4 + 2 * count : 2]]
-                    synsets[(pos, fields[0])] = words
-    table: dict[str, list[str]] = {}
+                    synsets[(pos, fields[0])] = tuple(words)  # (a word may repeat: markers stripped)
+    table: dict[str, list[tuple[str, ...]]] = {}
     for name, pos in WORDNET_POS.items():
         with open(root / f"index.{name}", encoding="utf-8", errors="replace") as f:
             for line in f:
@@ -62,9 +63,19 @@ def wordnet_by_sense(root: Path | None = None) -> dict[str, list[str]]:
                     continue
                 fields = line.split()
                 lemma, count = _norm(fields[0]), int(fields[2])
-                syns = table.setdefault(lemma, [])
-                for offset in fields[len(fields) - count :]:
-                    syns += [w for w in synsets.get((pos, offset), ()) if w != lemma and w not in syns]
+                senses = table.setdefault(lemma, [])
+                offsets = fields[len(fields) - count :]
+                senses += [synsets[(pos, off)] for off in offsets if (pos, off) in synsets]
+    return table
+
+
+def wordnet_by_sense(root: Path | None = None) -> dict[str, list[str]]:
+    """lemma → its synonyms, senses in WordNet's order (most frequent first)."""
+    table: dict[str, list[str]] = {}
+    for lemma, senses in wordnet_senses(root).items():
+        syns = table[lemma] = []
+        for sense in senses:
+            syns += [w for w in sense if w != lemma and w not in syns]
     return table
 
 
