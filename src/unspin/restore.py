@@ -183,7 +183,7 @@ class Restorer:
         for (k, restored, spans), (chunks, chunk_rows), moved in zip(todo, again, regions):
             para = batch[k][1]
             for r in (r for rs in chunk_rows for r in rs):
-                for i, value in zip(_PARAGRAPH, first_reading[k] or [0.0, 0.0]):
+                for i, value in zip(_PARAGRAPH, first_reading[k]):  # (it had rows: it has spans)
                     r.features[i] = value
             added = []
             for s in self._decided_spans(restored, chunks, chunk_rows):

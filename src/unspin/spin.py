@@ -67,7 +67,7 @@ class Spinner:
     @cached_property
     def wordnet(self) -> dict[str, list[str]]:
         """lemma → synonyms, most frequent sense first (WordNet's index order)."""
-        return thesaurus.wordnet_by_sense()
+        return thesaurus.wordnet_by_sense(senses=self.wordnet_senses)  # (WordNet's files read once)
 
     @cached_property
     def wordnet_senses(self) -> dict[str, list[tuple[str, ...]]]:

@@ -69,12 +69,15 @@ def wordnet_senses(root: Path | None = None) -> dict[str, list[tuple[str, ...]]]
     return table
 
 
-def wordnet_by_sense(root: Path | None = None) -> dict[str, list[str]]:
-    """lemma → its synonyms, senses in WordNet's order (most frequent first)."""
+def wordnet_by_sense(
+    root: Path | None = None, senses: dict[str, list[tuple[str, ...]]] | None = None
+) -> dict[str, list[str]]:
+    """lemma → its synonyms, senses in WordNet's order (most frequent first); from ``senses``
+    (``wordnet_senses``) where the caller has read them already."""
     table: dict[str, list[str]] = {}
-    for lemma, senses in wordnet_senses(root).items():
+    for lemma, its_senses in (senses if senses is not None else wordnet_senses(root)).items():
         syns = table[lemma] = []
-        for sense in senses:
+        for sense in its_senses:
             syns += [w for w in sense if w != lemma and w not in syns]
     return table
 
