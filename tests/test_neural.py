@@ -354,3 +354,24 @@ def test_a_loose_bound_in_the_lead_does_not_keep_one_token_words_from_being_aske
     mixed = {start for start, xs in short.items() if len({tiny.one_token(x[0]) for x in xs}) == 2}
     assert mixed
     assert all(any(s == start and tiny.one_token(alt) for s, alt in asked) for start in mixed)
+
+
+def test_rows_count_each_candidate_in_the_document_so_far(tiny, restorer):
+    import math
+
+    from unspin.decision import FEATURES, NEURAL_FEATURES
+    from unspin.restore import Restorer
+
+    r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny)
+    at = len(FEATURES) + NEURAL_FEATURES.index("candidate_seen")
+    spun = "The council will vote on the invoice next week."
+    context = "The bill sets new rules for buses. Critics of the bill want changes."
+
+    def seen(doc: str) -> dict[str, tuple[float, float]]:
+        rows = r.feature_rows(doc)
+        return {c: (f[at], f[at + 1]) for s, e, c, f in rows if doc[s:e] == "invoice"}
+
+    # "bill" twice in an earlier paragraph counts; in a later one it can't yet (a stream).
+    before, after = seen(context + "\n\n" + spun), seen(spun + "\n\n" + context)
+    assert before["bill"] == pytest.approx((math.log(3), math.log(2)))
+    assert after.get("bill", (0.0, math.log(2))) == pytest.approx((0.0, math.log(2)))

@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import json
 import math
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -69,6 +70,12 @@ NEURAL_FEATURES = (
     # of those words, the share whose best candidate is an own form (+1 in the denominator: a
     # paragraph with one such word says little): a spinner that pastes lemmas does it throughout
     "neural_own",
+    # log(1 + times the document so far has each word of the candidate / of the observed span;
+    # the rarest word's count): a spinner swaps some of a word's occurrences and leaves the rest,
+    # and an honest word recurs. The cache LM's bonus says this inside lm_gain; apart, the trees
+    # can weigh it against the neural gain (see ``seen_features``)
+    "candidate_seen",
+    "observed_seen",
 )
 NEURAL_STRONG = 3.0
 _OWN_FORM = FEATURES.index("own_form")
@@ -193,6 +200,21 @@ def add_neural_features(chunks: list[list[Row]], gains: list[float], words: int)
             rivals = [h for q, h in plain if q is not r]
             lead = g - max([0.0, *rivals])  # 0.0: keeping
             r.features += [g, float(sum(h > g for h in rivals)), lead, rate, own]
+
+
+def seen_features(counts: Counter | None, observed: str, candidate: str) -> list[float]:
+    """``candidate_seen`` and ``observed_seen`` for an edit of the text ``observed`` (as it stands
+    in the paragraph) to ``candidate``, given the document's word counts so far (lower case,
+    this paragraph included; ``DocumentEvidence.counts``). Worked example: with counts
+    {"workers": 3, "the": 9}, "proletarian" → "workers" gives [log 4, log 1] = [1.386, 0.0]."""
+    if not counts:
+        return [0.0, 0.0]
+
+    def seen(phrase: str) -> float:
+        words = phrase.lower().replace("’", "'").split()
+        return math.log1p(min((counts.get(w, 0) for w in words), default=0))
+
+    return [seen(candidate), seen(observed)]
 
 
 class LogisticModel:
