@@ -88,11 +88,8 @@ class Candidates:
         self.own_forms = lru_cache(maxsize=200_000)(self.own_forms)
 
     def own_forms(self, observed: str) -> frozenset[str]:
-        """``observed``'s own other inflections if it is a dictionary form ("rule" → "rules",
-        "ruled", …; "look into" → "looked into", …), else none: what a spinner that pastes
-        lemmas may have turned into ``observed``."""
-        lex = self.lexicon
-        return frozenset(lex.forms(observed)) if lex.is_base_form(observed) else frozenset()
+        """``Lexicon.own_forms`` ("look into" → "looked into", …), cached."""
+        return self.lexicon.own_forms(observed)
 
     def unigram(self, phrase: str) -> float:
         return self.lm.score(list(lm_words(phrase)), (), end=False)

@@ -223,6 +223,11 @@ class Lexicon:
         i = self.ids.get(lemma)
         return [] if i is None else [self.strings[f] for f, _t in self._inflections(i) if f != i]
 
+    def own_forms(self, form: str) -> frozenset[str]:
+        """``form``'s own other inflections if it is a dictionary form ("rule" → "rules",
+        "ruled", …), else none: what a spinner that pastes lemmas may have turned into ``form``."""
+        return frozenset(self.forms(form)) if self.is_base_form(form) else frozenset()
+
     def is_base_form(self, form: str) -> bool:
         """Whether ``form`` is a dictionary form with thesaurus links of its own."""
         return any(tag == BASE for _, tag in self.analyses(form))
@@ -260,14 +265,14 @@ class Lexicon:
         ptr, cand, channel, src = [0], [], [], []
         for s in self.strings:
             originals = sorted(self._originals(s), key=lambda c: -(c.channel + c.unigram))
-            own = {f for lemma, tag in self.analyses(s) if tag == BASE for f, _t in self._inflections(lemma)}
+            own = self.own_forms(s)
             top = [c for c in originals if c.sources != PIVOT][:k]
             rest = [c for c in originals if c not in top]
             # (the observed word's own forms are listed anyway: they don't take a thesaurus' place)
-            linked = [c for c in originals if self.ids[c.text] not in own]
+            linked = [c for c in originals if c.text not in own]
             best_of = {c.text for bit in SOURCES for c in [c for c in linked if c.sources & bit][:PER_SOURCE]}
             source_best = [c for c in rest if c.text in best_of]
-            own_forms = [c for c in rest if self.ids[c.text] in own and c.text not in best_of]
+            own_forms = [c for c in rest if c.text in own and c.text not in best_of]
             for flag, group in ((0, top), (SOURCE_BEST, source_best), (OWN_FORM, own_forms)):
                 for c in group:
                     cand.append(self.ids[c.text])
