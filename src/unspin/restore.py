@@ -211,7 +211,7 @@ class Restorer:
         bounded = self.neural is not None and self.params.neural_pick is not None
         reading = self.neural.read([para for _, para in batch]) if bounded else None
         learn = read_as is None
-        seen: list[list[list[list[float]]]] = []  # per paragraph, chunk, row: its seen_features
+        seen: list[tuple[decision.Row, list[float]]] = []  # rows and their seen_features
         for k, (_, para) in enumerate(batch):  # paragraph by paragraph: each updates the evidence
             now = evidence if learn else read_as[k]
             p = self._prepare(para, now, floor=self._neural_floor(), learn=learn)
@@ -222,24 +222,19 @@ class Restorer:
             if keep is not None:
                 rows = [[r for r in rs if keep(k, c.chunk, r.start, r.end)] for c, rs in zip(p, rows)]
             if self.neural is not None:  # (the counts as they stand after this paragraph)
-                seen.append([self._seen(para, c, rs, now.counts) for c, rs in zip(p, rows)])
+                seen += [(r, self._seen(para, c, r, now.counts)) for c, rs in zip(p, rows) for r in rs]
             prepared.append((p, rows))
         if self.neural is not None:
             self._add_neural_features([para for _, para in batch], prepared, reading)
-            for (_, rows), values in zip(prepared, seen):
-                for rs, vs in zip(rows, values):
-                    for r, v in zip(rs, vs):
-                        r.features += v
+            for r, values in seen:  # (after the neural features, in NEURAL_FEATURES' order)
+                r.features += values
         return prepared
 
     @staticmethod
-    def _seen(para: str, p: _Prepared, rows: list[decision.Row], counts) -> list[list[float]]:
-        """Each row's ``decision.seen_features``."""
+    def _seen(para: str, p: _Prepared, r: decision.Row, counts) -> list[float]:
+        """A row's ``decision.seen_features``."""
         toks = p.chunk.tokens
-        return [
-            decision.seen_features(counts, para[toks[r.start].start : toks[r.end - 1].end], r.option.text)
-            for r in rows
-        ]
+        return decision.seen_features(counts, para[toks[r.start].start : toks[r.end - 1].end], r.option.text)
 
     def _bounded_options(
         self, prepared: list[_Prepared], reading: neural.Reading, n: int
