@@ -1,7 +1,8 @@
-"""Train the decision model (src/unspin/data/decision.json) — reproducible, dev split only.
+"""Train the decision models (src/unspin/data/decision*.json) — reproducible, dev split only.
 
-    .venv/bin/python bench/train_decision.py [--words 15000]
-    .venv/bin/python bench/train_decision.py --neural --words 16000   # needs unspin[neural]; 35–55 min
+    .venv/bin/python bench/train_decision.py [--words 15000]          # the gatekeeper, decision.json
+    .venv/bin/python bench/train_decision.py --fast                   # the --fast engine's, ~5 min
+    .venv/bin/python bench/train_decision.py --neural --words 16000   # needs unspin[neural]; ~65 min
 
 Data: the ``dev`` split of the benchmark corpora, spun by *our own* spinner in every style at
 10/30/50 %, plus the clean documents themselves (label 0 for every candidate there). nlpaug
@@ -12,9 +13,11 @@ recall whose false-edit rate (untouched words changed, spun and clean text toget
 under ``--max-false-edits``.
 
 ``--model trees`` fits gradient-boosted trees instead of the logistic model (the default with
-``--neural``): features that count for more together than apart (a neural gain, a thesaurus link,
-the paragraph's spin rate) are what a sum of weights can't express; on dev the trees restored 2–5
-points more of nlpaug's substitutions than the logistic model (BENCHMARKS.md, 26 Nov).
+``--neural`` and ``--fast``): features that count for more together than apart (a neural gain, a
+thesaurus link, the paragraph's spin rate) are what a sum of weights can't express; on dev the
+trees restored 2–5 points more of nlpaug's substitutions than the logistic model (BENCHMARKS.md,
+26 Nov). ``--fast``: the same rows as the default (the trigram engine's), trees, to
+``data/decision_fast.json``; the default logistic model is the neural engine's gatekeeper.
 
 With ``--neural`` the candidates are the neural re-scorer's (``Params.neural_floor``), each with
 the neural features too, and the model goes to ``data/decision_neural.json``. ``--samples FILE``
@@ -36,7 +39,15 @@ from model_file import write_logistic, write_trees  # bench/ is on sys.path when
 from unspin import Restorer
 from unspin.bench.metrics import Counts, gold_runs, judge, probability_bin, reliability
 from unspin.bench.run import select_documents
-from unspin.decision import FEATURES, MODEL_PATH, NEURAL_FEATURES, NEURAL_MODEL_PATH, Row, choose
+from unspin.decision import (
+    FAST_MODEL_PATH,
+    FEATURES,
+    MODEL_PATH,
+    NEURAL_FEATURES,
+    NEURAL_MODEL_PATH,
+    Row,
+    choose,
+)
 from unspin.spin import STYLES, Spinner
 
 RATES = (0.1, 0.3, 0.5)
@@ -99,9 +110,9 @@ def reliability_table(p: np.ndarray, correct: np.ndarray, bins: int = 10) -> lis
     return rows
 
 
-def fit(kind: str, X: np.ndarray, y: np.ndarray):
+def fit(kind: str, X: np.ndarray, y: np.ndarray, rounds: int = 600, learning_rate: float = 0.1):
     """(model, mean, scale): a fitted classifier and the standardisation its rows need,
-    ``(rows - mean) / scale`` (none for trees: 0 and 1)."""
+    ``(rows - mean) / scale`` (none for trees: 0 and 1). ``rounds``: at most this many trees."""
     if kind == "trees":
         from sklearn.ensemble import HistGradientBoostingClassifier
 
@@ -111,7 +122,7 @@ def fit(kind: str, X: np.ndarray, y: np.ndarray):
         # same rows, each at the threshold chosen on our own validation: 0.2-1.4 points more
         # exact on nlpaug and phrase-style dev, fewer false edits at most rates (BENCHMARKS, 26 Nov).
         model = HistGradientBoostingClassifier(
-            learning_rate=0.1, max_iter=600, max_leaf_nodes=15, max_depth=6,
+            learning_rate=learning_rate, max_iter=rounds, max_leaf_nodes=15, max_depth=6,
             l2_regularization=1.0, min_samples_leaf=50, random_state=0,
         ).fit(X, y)  # fmt: skip
         return model, 0.0, 1.0
@@ -126,12 +137,15 @@ def main() -> int:
     ap.add_argument("--words", type=int, default=15_000, help="dev words per setting")
     ap.add_argument("--max-false-edits", type=float, default=0.005)
     ap.add_argument("--neural", action="store_true", help="train the neural re-scorer's model")
+    ap.add_argument("--fast", action="store_true", help="train the --fast engine's trees")
     ap.add_argument("--model", choices=("logistic", "trees"), help="default: trees with --neural")
     ap.add_argument("--samples", type=Path, help="cache of the collected rows (pickle)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     features = FEATURES + NEURAL_FEATURES if args.neural else FEATURES
-    out = args.out or (NEURAL_MODEL_PATH if args.neural else MODEL_PATH)
+    if args.neural and args.fast:
+        ap.error("--fast is the trigram engine's model: not with --neural")
+    out = args.out or (NEURAL_MODEL_PATH if args.neural else FAST_MODEL_PATH if args.fast else MODEL_PATH)
 
     if args.samples and args.samples.exists():
         samples = pickle.loads(args.samples.read_bytes())
@@ -141,8 +155,11 @@ def main() -> int:
             args.samples.write_bytes(pickle.dumps(samples))
     X = np.array([f for s in samples if s[0] == "train" for *_, f in s[3]])
     y = np.array([(a, b, c.lower()) in s[2] for s in samples if s[0] == "train" for a, b, c, _ in s[3]])
-    kind = args.model or ("trees" if args.neural else "logistic")
-    model, mean, scale = fit(kind, X, y)
+    kind = args.model or ("trees" if args.neural or args.fast else "logistic")
+    # The --fast engine runs its trees on every candidate, so their number is its cost: at a
+    # learning rate of 0.3, 100 rounds did as well on validation as 600 at 0.1 (exact 41.9 /
+    # 41.5 % at <= 0.5 % false edits; 150 and 200 rounds 41.3 and 41.5 %; 0.5 and 100: 39.1 %).
+    model, mean, scale = fit(kind, X, y, *((100, 0.3) if args.fast else ()))
     print(f"train: {len(y):,} candidate edits, {y.sum():,} correct ({kind})", file=sys.stderr)
 
     val = [s for s in samples if s[0] == "validation"]

@@ -102,9 +102,9 @@ def test_learned_decision_model_gives_valid_calibrated_spans():
     from unspin import Restorer
     from unspin.decision import load_decision_model
 
-    model = load_decision_model()
+    model = load_decision_model("fast")
     assert model is not None and 0 < model.threshold < 1
-    r = Restorer(use_decision_model=True)
+    r = Restorer()  # the trigram engine decides with it by default
     spun = (EXAMPLES / "spun.txt").read_text()
     result = r.restore(spun)
     assert result.spans
@@ -198,7 +198,8 @@ def test_document_cache_favours_originals_used_elsewhere(restorer):
     spun = "The council will vote on the invoice next week."
     context = "The bill sets new rules for buses. Critics of the bill want changes. The bill is long.\n\n"
 
-    eager = Restorer(restorer.lexicon, restorer.lm, Params(edit_margin=-2.0))  # edits near the line
+    # the noisy channel, edits near the line
+    eager = Restorer(restorer.lexicon, restorer.lm, Params(edit_margin=-2.0), use_decision_model=False)
 
     def confidence(source: str) -> float:
         spans = [s for s in eager.restore(source).spans if s.observed == "invoice"]
@@ -211,9 +212,11 @@ def test_known_terms_restore_a_tortured_phrase_when_asked():
     from unspin import Restorer
     from unspin.scoring import Params
 
-    restorer = Restorer(params=Params(known_terms=True))
+    # the noisy channel: the trigram engine's decision model is trained without known terms
+    restorer = Restorer(params=Params(known_terms=True), use_decision_model=False)
     if not restorer.candidates.terms.is_term("signal to noise ratio".split()):
         pytest.skip("'signal to noise ratio' not in the term inventory (WordNet and dict-foldoc)")
     spun = "The flag to commotion proportion was low in the recordings."
     assert restorer.restore(spun).text == "The signal to noise ratio was low in the recordings."
-    assert Restorer().restore(spun).text == spun  # the trigram engine goes without by default
+    # the trigram engine goes without known terms by default
+    assert "signal to noise" not in Restorer().restore(spun).text

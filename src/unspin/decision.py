@@ -11,9 +11,13 @@ chosen by dynamic programming over non-overlapping spans.
 
 Two kinds of model file, both plain JSON with the feature names, the decision
 threshold chosen on a validation split and the command that made them: a
-logistic model (standardisation, coefficients, intercept; ``data/decision.json``,
-the trigram engine's opt-in model) and gradient-boosted trees (``BoostedTrees``
-documents the node table; ``data/decision_neural.json``, the neural re-scorer's).
+logistic model (standardisation, coefficients, intercept) and gradient-boosted
+trees (``BoostedTrees`` documents the node table). Three files ship:
+``data/decision_fast.json`` (trees over the trigram evidence: the ``--fast``
+engine's decisions), ``data/decision_neural.json`` (trees with the neural
+features too: the neural re-scorer's) and ``data/decision.json`` (logistic,
+trigram evidence: the neural engine's gatekeeper, which rules out the rows not
+worth the neural LM's time; a sum of weights is cheap and its ranking suffices).
 """
 
 from __future__ import annotations
@@ -31,7 +35,8 @@ from .candidates import Option
 from .lexicon import PIVOT, TERM
 from .lm import TrigramLM, history_of
 
-MODEL_PATH = Path(__file__).parent / "data" / "decision.json"
+MODEL_PATH = Path(__file__).parent / "data" / "decision.json"  # the gatekeeper (see above)
+FAST_MODEL_PATH = Path(__file__).parent / "data" / "decision_fast.json"
 NEURAL_MODEL_PATH = Path(__file__).parent / "data" / "decision_neural.json"
 
 FEATURES = (
@@ -264,31 +269,57 @@ class BoostedTrees:
     def __init__(self, spec: dict, features: tuple[str, ...], trainer: str):
         if tuple(spec["features"]) != tuple(features):
             raise ValueError(f"model was trained on other features; rerun {trainer}")
-        self.roots = np.array(spec["roots"], dtype=np.int64)
-        self.feature = np.array(spec["feature"], dtype=np.int64)
-        self.leaf = self.feature < 0
-        self.feature[self.leaf] = 0  # a leaf's test is never used; 0 keeps the look-up in range
-        self.split = np.array(spec["split"], dtype=np.float64)
-        self.left = np.array(spec["left"], dtype=np.int64)
-        self.right = np.array(spec["right"], dtype=np.int64)
-        self.value = np.array(spec["value"], dtype=np.float64)
-        self.baseline = float(spec["baseline"])
         self.depth = int(spec["depth"])
+        self.baseline = float(spec["baseline"])
         self.threshold = spec.get("threshold", 0.5)  # the decision threshold, as LogisticModel's
         self.spec = spec
+        # Each tree is padded out to a complete binary tree of ``depth`` levels (a leaf above
+        # the bottom becomes a split that sends both ways to copies of itself), so the walk
+        # needs no leaf test and a node's children are 2k+1 and 2k+2: three look-ups per level
+        # instead of six (the trigram engine scores every candidate with the trees).
+        inner, leaves = 2**self.depth - 1, 2**self.depth
+        roots = spec["roots"]
+        self.feature = np.zeros((len(roots), inner), dtype=np.int64)
+        self.split = np.full((len(roots), inner), np.inf)
+        self.value = np.zeros((len(roots), leaves))
+        for t, root in enumerate(roots):
+            self._pad(spec, t, root, 0)
+        self.feature, self.split = self.feature.ravel(), self.split.ravel()
+        self.offset = np.arange(len(roots)) * inner  # where each tree starts in the flat arrays
+
+    def _pad(self, spec: dict, tree: int, node: int, at: int) -> None:
+        """Copy ``node``'s subtree of the file's table to position ``at`` of padded ``tree``."""
+        inner = 2**self.depth - 1
+        if at >= inner:
+            if spec["feature"][node] >= 0:
+                raise ValueError("a tree is deeper than its model file's depth")
+            self.value[tree, at - inner] = spec["value"][node]
+            return
+        if spec["feature"][node] < 0:  # a leaf: both ways lead to it
+            self._pad(spec, tree, node, 2 * at + 1)
+            self._pad(spec, tree, node, 2 * at + 2)
+            return
+        self.feature[tree, at] = spec["feature"][node]
+        self.split[tree, at] = spec["split"][node]
+        self._pad(spec, tree, spec["left"][node], 2 * at + 1)
+        self._pad(spec, tree, spec["right"][node], 2 * at + 2)
 
     def probabilities(self, rows: list[list[float]]) -> list[float]:
         if not rows:
             return []
         x = np.asarray(rows, dtype=np.float64)
         # Walk every (row, tree) pair down at once: ``depth`` vectorised steps instead of a
-        # Python loop per node (a paragraph's few hundred rows × ~100 trees in a few ms).
-        node = np.broadcast_to(self.roots, (len(x), len(self.roots))).copy()
-        row = np.arange(len(x))[:, None]
+        # Python loop per node (a paragraph's few hundred rows × some hundred trees in a few ms).
+        at = np.zeros((len(x), len(self.offset)), dtype=np.int64)
+        base = (np.arange(len(x)) * x.shape[1])[:, None]
+        flat = x.ravel()
         for _ in range(self.depth):
-            go_left = x[row, self.feature[node]] <= self.split[node]
-            node = np.where(self.leaf[node], node, np.where(go_left, self.left[node], self.right[node]))
-        z = np.clip(self.baseline + self.value[node].sum(1), -30.0, 30.0)
+            node = self.offset + at
+            right = ~(flat[base + self.feature[node]] <= self.split[node])  # NaN goes right
+            at = 2 * at + 1 + right
+        leaves = at - (2**self.depth - 1)
+        z = self.baseline + self.value[np.arange(len(self.offset)), leaves].sum(1)
+        z = np.clip(z, -30.0, 30.0)
         return (1.0 / (1.0 + np.exp(-z))).tolist()
 
     def probability(self, features: list[float]) -> float:
@@ -303,11 +334,16 @@ def load_model(path: Path, features: tuple[str, ...], trainer: str) -> LogisticM
     return (BoostedTrees if "roots" in spec else LogisticModel)(spec, features, trainer)
 
 
-def load_decision_model(neural: bool = False) -> LogisticModel | BoostedTrees | None:
-    if neural:
+def load_decision_model(kind: str = "gatekeeper") -> LogisticModel | BoostedTrees | None:
+    """One of the shipped decision models (see above): "fast", "neural" or "gatekeeper"."""
+    if kind == "neural":
         features = FEATURES + NEURAL_FEATURES
         return load_model(NEURAL_MODEL_PATH, features, "bench/train_decision.py --neural")
-    return load_model(MODEL_PATH, FEATURES, "bench/train_decision.py")
+    if kind == "fast":
+        return load_model(FAST_MODEL_PATH, FEATURES, "bench/train_decision.py --fast")
+    if kind == "gatekeeper":
+        return load_model(MODEL_PATH, FEATURES, "bench/train_decision.py")
+    raise ValueError(f"unknown decision model {kind!r}: fast, neural or gatekeeper")
 
 
 def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:

@@ -36,13 +36,15 @@ class Restorer:
         lex: Lexicon | None = None,
         model: TrigramLM | None = None,
         params: Params | None = None,
-        use_decision_model: bool | None = None,
+        use_decision_model: bool = True,
         neural_lm: NeuralLM | None = None,
     ):
         """``neural_lm`` (see ``neural.py``) turns on the neural re-scorer and, with it, the
-        decision model trained with its features (``data/decision_neural.json``).
-        ``use_decision_model`` defaults to "with the neural re-scorer"; False leaves it out even
-        then (``bench/train_decision.py`` only needs the features, to train it)."""
+        decision model trained with its features (``data/decision_neural.json``); without it
+        the trigram engine decides with its own (``data/decision_fast.json``).
+        ``use_decision_model=False`` leaves the learned model out: the plain noisy channel for
+        the trigram engine (``decode.viterbi``), the bare features for the neural one
+        (``bench/train_decision.py`` only needs those, to train them)."""
         self.lexicon = lex or lexicon.load()
         self.lm = model or lm.load()
         self.params = params or Params()
@@ -60,13 +62,10 @@ class Restorer:
             self.lexicon, self.lm, self.params.screen_candidates, CLOSED_CLASS, source_best=False
         )
         self.neural = neural_lm
-        if use_decision_model is None:
-            use_decision_model = neural_lm is not None
-        self.decision = (
-            decision.load_decision_model(neural=neural_lm is not None) if use_decision_model else None
-        )
-        # The neural LM's gatekeeper: the trigram decision model (see Params.neural_prior).
-        self.neural_prior = decision.load_decision_model() if neural_lm is not None else None
+        kind = "neural" if neural_lm is not None else "fast"
+        self.decision = decision.load_decision_model(kind) if use_decision_model else None
+        # The neural LM's gatekeeper: the trigram logistic model (see Params.neural_prior).
+        self.neural_prior = decision.load_decision_model("gatekeeper") if neural_lm is not None else None
 
     def restore(self, source: str) -> Restoration:
         evidence = DocumentEvidence()
@@ -138,9 +137,10 @@ class Restorer:
     ) -> list[Span]:
         """The decision model's edits in one paragraph (paragraph offsets)."""
         spans = []
+        every = [r for rows in chunk_rows for r in rows]  # (one call per paragraph: numpy's cost is per call)
+        for r, q in zip(every, self.decision.probabilities([r.features for r in every])):
+            r.probability = q
         for p, rows in zip(chunks, chunk_rows):
-            for r, q in zip(rows, self.decision.probabilities([r.features for r in rows])):
-                r.probability = q
             for row, rivals in decision.choose(rows, self.decision.threshold):
                 d = decode.Decision(
                     option=row.option,
