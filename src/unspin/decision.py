@@ -142,9 +142,13 @@ def rows_for_chunk(
         extra += [t for t in opts if (i, t[1].end, t[1].text) in picked and t not in top and t not in extra]
         for s, o in extra:
             entries.append((sum(x > s for x, _ in top), s, o, max((x for x, _ in top), default=s - 10.0)))
+        observed: dict[int, tuple[float, frozenset[str]]] = {}  # per span end: its unigram, own forms
         for rank, score, opt, nxt in entries:
             n_obs = opt.end - i
-            uni_obs = unigram(" ".join(words[i : opt.end]))
+            if opt.end not in observed:
+                phrase = " ".join(words[i : opt.end])
+                observed[opt.end] = (unigram(phrase), own_forms(phrase))
+            uni_obs, own = observed[opt.end]
             adapted = channel_weight * adapt.get(opt.sources, 0.0)
             lm_gain = score - adapted - channel_weight * opt.channel
             src = opt.sources
@@ -175,7 +179,7 @@ def rows_for_chunk(
                         rate_logit,
                         float(capitalised[i]),
                         lm_gain * rate,
-                        float(opt.text in own_forms(" ".join(words[i : opt.end]))),
+                        float(opt.text in own),
                     ],
                     score=score,
                     picked=(i, opt.end, opt.text) in picked,

@@ -153,10 +153,14 @@ def channel_adaptation(source_counts: dict[int, float], params: Params) -> dict[
         b: (source_counts.get(b, 0.0) + params.source_prior) / (total + params.source_prior * len(bits))
         for b in bits
     }
-    return {
-        mask: math.log(len(bits) * max((weight[b] for b in bits if mask & b), default=1 / len(bits)))
-        for mask in range(1, 2 * max(SOURCES))
-    }
+    # Only the adapted bits of a mask count: each of their 2^S combinations once, then every
+    # mask reads its own (called once per paragraph, for 63 masks).
+    adapted = sum(bits)
+    per_combination = [
+        math.log(len(bits) * max((weight[b] for b in bits if combination & b), default=1 / len(bits)))
+        for combination in range(adapted + 1)
+    ]
+    return {mask: per_combination[mask & adapted] for mask in range(1, 2 * max(SOURCES))}
 
 
 def edit_costs(rate: float, source_counts: dict[int, float], params: Params) -> dict[int, float]:
