@@ -138,7 +138,7 @@ def main() -> int:
     ap.add_argument("--max-false-edits", type=float, default=0.005)
     ap.add_argument("--neural", action="store_true", help="train the neural re-scorer's model")
     ap.add_argument("--fast", action="store_true", help="train the --fast engine's trees")
-    ap.add_argument("--model", choices=("logistic", "trees"), help="default: trees with --neural")
+    ap.add_argument("--model", choices=("logistic", "trees"), help="default: trees with --neural or --fast")
     ap.add_argument("--samples", type=Path, help="cache of the collected rows (pickle)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
