@@ -1,7 +1,6 @@
 """Train the decision models (src/unspin/data/decision*.json) — reproducible, dev split only.
 
-    .venv/bin/python bench/train_decision.py [--words 15000]          # the gatekeeper, decision.json
-    .venv/bin/python bench/train_decision.py --fast                   # the --fast engine's, ~5 min
+    .venv/bin/python bench/train_decision.py                          # the trigram engine's, ~5 min
     .venv/bin/python bench/train_decision.py --neural --words 16000   # needs unspin[neural]; ~65 min
 
 Data: the ``dev`` split of the benchmark corpora, spun by *our own* spinner in every style at
@@ -12,12 +11,13 @@ on the first, and the decision threshold is chosen on the second: the highest ex
 recall whose false-edit rate (untouched words changed, spun and clean text together) stays at or
 under ``--max-false-edits``.
 
-``--model trees`` fits gradient-boosted trees instead of the logistic model (the default with
-``--neural`` and ``--fast``): features that count for more together than apart (a neural gain, a
-thesaurus link, the paragraph's spin rate) are what a sum of weights can't express; on dev the
-trees restored 2–5 points more of nlpaug's substitutions than the logistic model (BENCHMARKS.md,
-26 Nov). ``--fast``: the same rows as the default (the trigram engine's), trees, to
-``data/decision_fast.json``; the default logistic model is the neural engine's gatekeeper.
+The model is gradient-boosted trees (``--model logistic`` for a logistic one): features that
+count for more together than apart (a neural gain, a thesaurus link, the paragraph's spin rate)
+are what a sum of weights can't express; on dev the trees restored 2–5 points more of nlpaug's
+substitutions than the logistic model (BENCHMARKS.md, 26 Nov). Without ``--neural`` the rows are
+the trigram engine's and the model goes to ``data/decision_fast.json``: the ``--fast`` engine's
+decisions, and the neural engine's gatekeeper (``Params.neural_prior``), so retrain the neural
+model after it. (``--fast`` is accepted and changes nothing.)
 
 With ``--neural`` the candidates are the neural re-scorer's (``Params.neural_floor``), each with
 the neural features too, and the model goes to ``data/decision_neural.json``. ``--samples FILE``
@@ -42,7 +42,6 @@ from unspin.bench.run import select_documents
 from unspin.decision import (
     FAST_MODEL_PATH,
     FEATURES,
-    MODEL_PATH,
     NEURAL_FEATURES,
     NEURAL_MODEL_PATH,
     Row,
@@ -137,15 +136,15 @@ def main() -> int:
     ap.add_argument("--words", type=int, default=15_000, help="dev words per setting")
     ap.add_argument("--max-false-edits", type=float, default=0.005)
     ap.add_argument("--neural", action="store_true", help="train the neural re-scorer's model")
-    ap.add_argument("--fast", action="store_true", help="train the --fast engine's trees")
-    ap.add_argument("--model", choices=("logistic", "trees"), help="default: trees with --neural or --fast")
+    ap.add_argument("--fast", action="store_true", help="the trigram engine's model (the default)")
+    ap.add_argument("--model", choices=("logistic", "trees"), default="trees")
     ap.add_argument("--samples", type=Path, help="cache of the collected rows (pickle)")
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     features = FEATURES + NEURAL_FEATURES if args.neural else FEATURES
     if args.neural and args.fast:
         ap.error("--fast is the trigram engine's model: not with --neural")
-    out = args.out or (NEURAL_MODEL_PATH if args.neural else FAST_MODEL_PATH if args.fast else MODEL_PATH)
+    out = args.out or (NEURAL_MODEL_PATH if args.neural else FAST_MODEL_PATH)
 
     if args.samples and args.samples.exists():
         samples = pickle.loads(args.samples.read_bytes())
@@ -155,11 +154,11 @@ def main() -> int:
             args.samples.write_bytes(pickle.dumps(samples))
     X = np.array([f for s in samples if s[0] == "train" for *_, f in s[3]])
     y = np.array([(a, b, c.lower()) in s[2] for s in samples if s[0] == "train" for a, b, c, _ in s[3]])
-    kind = args.model or ("trees" if args.neural or args.fast else "logistic")
+    kind = args.model
     # The --fast engine runs its trees on every candidate, so their number is its cost: at a
     # learning rate of 0.3, 100 rounds did as well on validation as 600 at 0.1 (exact 41.9 /
     # 41.5 % at <= 0.5 % false edits; 150 and 200 rounds 41.3 and 41.5 %; 0.5 and 100: 39.1 %).
-    model, mean, scale = fit(kind, X, y, *((100, 0.3) if args.fast else ()))
+    model, mean, scale = fit(kind, X, y, *(() if args.neural else (100, 0.3)))
     print(f"train: {len(y):,} candidate edits, {y.sum():,} correct ({kind})", file=sys.stderr)
 
     val = [s for s in samples if s[0] == "validation"]

@@ -104,7 +104,7 @@ def test_learned_decision_model_gives_valid_calibrated_spans():
 
     model = load_decision_model("fast")
     assert model is not None and 0 < model.threshold < 1
-    with pytest.raises(ValueError, match="fast, neural or gatekeeper"):
+    with pytest.raises(ValueError, match="fast or neural"):
         load_decision_model("trigram")
     r = Restorer()  # the trigram engine decides with it by default
     spun = (EXAMPLES / "spun.txt").read_text()

@@ -12,12 +12,11 @@ chosen by dynamic programming over non-overlapping spans.
 Two kinds of model file, both plain JSON with the feature names, the decision
 threshold chosen on a validation split and the command that made them: a
 logistic model (standardisation, coefficients, intercept) and gradient-boosted
-trees (``BoostedTrees`` documents the node table). Three files ship:
+trees (``BoostedTrees`` documents the node table). Two files ship:
 ``data/decision_fast.json`` (trees over the trigram evidence: the ``--fast``
-engine's decisions), ``data/decision_neural.json`` (trees with the neural
-features too: the neural re-scorer's) and ``data/decision.json`` (logistic,
-trigram evidence: the neural engine's gatekeeper, which rules out the rows not
-worth the neural LM's time; a sum of weights is cheap and its ranking suffices).
+engine's decisions, and with the neural LM its gatekeeper, which rules out the
+rows not worth the LM's time) and ``data/decision_neural.json`` (trees with the
+neural features too: the neural re-scorer's).
 """
 
 from __future__ import annotations
@@ -35,7 +34,6 @@ from .candidates import Option
 from .lexicon import PIVOT, TERM
 from .lm import TrigramLM, history_of
 
-MODEL_PATH = Path(__file__).parent / "data" / "decision.json"  # the gatekeeper (see above)
 FAST_MODEL_PATH = Path(__file__).parent / "data" / "decision_fast.json"
 NEURAL_MODEL_PATH = Path(__file__).parent / "data" / "decision_neural.json"
 
@@ -338,16 +336,14 @@ def load_model(path: Path, features: tuple[str, ...], trainer: str) -> LogisticM
     return (BoostedTrees if "roots" in spec else LogisticModel)(spec, features, trainer)
 
 
-def load_decision_model(kind: str = "gatekeeper") -> LogisticModel | BoostedTrees | None:
-    """One of the shipped decision models (see above): "fast", "neural" or "gatekeeper"."""
+def load_decision_model(kind: str) -> LogisticModel | BoostedTrees | None:
+    """One of the shipped decision models (see above): "fast" or "neural"."""
     if kind == "neural":
         features = FEATURES + NEURAL_FEATURES
         return load_model(NEURAL_MODEL_PATH, features, "bench/train_decision.py --neural")
     if kind == "fast":
-        return load_model(FAST_MODEL_PATH, FEATURES, "bench/train_decision.py --fast")
-    if kind == "gatekeeper":
-        return load_model(MODEL_PATH, FEATURES, "bench/train_decision.py")
-    raise ValueError(f"unknown decision model {kind!r}: fast, neural or gatekeeper")
+        return load_model(FAST_MODEL_PATH, FEATURES, "bench/train_decision.py")
+    raise ValueError(f"unknown decision model {kind!r}: fast or neural")
 
 
 def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:

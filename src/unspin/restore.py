@@ -64,8 +64,8 @@ class Restorer:
         self.neural = neural_lm
         kind = "neural" if neural_lm is not None else "fast"
         self.decision = decision.load_decision_model(kind) if use_decision_model else None
-        # The neural LM's gatekeeper: the trigram logistic model (see Params.neural_prior).
-        self.neural_prior = decision.load_decision_model("gatekeeper") if neural_lm is not None else None
+        # The neural LM's gatekeeper: the trigram engine's own model (see Params.neural_prior).
+        self.neural_prior = decision.load_decision_model("fast") if neural_lm is not None else None
 
     def restore(self, source: str) -> Restoration:
         evidence = DocumentEvidence()
