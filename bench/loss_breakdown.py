@@ -1,0 +1,147 @@
+"""Where are the gold substitutions lost? A breakdown by stage (dev split by default).
+
+    .venv/bin/python bench/loss_breakdown.py [--spinner nlpaug|STYLE] [--rate 0.3] [--fast]
+        [--words 12000] [--split dev] [--examples 8] [Params overrides: neural_prior=0 ...]
+
+For each gold substitution of one word or phrase (runs a spinner made of several are left out),
+the stage at which the engine loses it, read off the candidate rows its decision model sees
+(``Restorer.feature_rows``) and their probabilities under the shipped model:
+
+- ``not listed``: the original isn't among the candidates for the spun text at all (coverage);
+- ``listed, not asked``: it is listed (``Candidates.listed``) but was pruned before the decision
+  model (local trigram score, per-word limits, with the neural re-scorer its bound and gatekeeper);
+  ``(no row at the span)`` when nothing at all was asked about there;
+- ``asked, not the likeliest``: asked about, but another candidate at the span has a higher probability;
+- ``likeliest, under the threshold``: the likeliest, but under the decision threshold;
+- ``likeliest, over the threshold``: restored, unless the decoder (spans, second reading) undoes it.
+
+Rows are what the engine decides from, before decoding, so the last line is close to, not equal
+to, the bench's exact restoration. Default engine: the neural re-scorer where installed, as
+``unspin restore`` (``--fast``: the trigram engine). Dev numbers are optimistic: the decision models
+were trained on dev documents spun by our own styles (nlpaug's output never).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+import time
+from collections import Counter, defaultdict
+
+from unspin.bench.metrics import gold_runs
+from unspin.bench.run import _nlpaug, select_documents
+from unspin.restore import Restorer, make_restorer
+from unspin.scoring import Params
+from unspin.spin import STYLES, Spinner
+
+STAGES = (
+    "not listed",
+    "listed, not asked (no row at the span)",
+    "listed, not asked",
+    "asked, not the likeliest",
+    "likeliest, under the threshold",
+    "likeliest, over the threshold",
+)
+
+
+def spun_items(spinner: str, rate: float, split: str, words: int) -> list[tuple[str, list]]:
+    """(spun text, gold (start, end, original) edits) per document, seeded as ``unspin bench``."""
+    docs = select_documents(split, words)
+    if spinner == "nlpaug":
+        nl = _nlpaug(rate, seed=0)
+        out = []
+        for d in docs:
+            spun, edits = nl.spin(d.text)
+            out.append((spun, [(e["spun_start"], e["spun_end"], e["original"]) for e in edits]))
+        return out
+    own = Spinner()
+    out = []
+    for k, d in enumerate(docs):
+        g = own.spin(d.text, rate=rate, seed=k, style=spinner)
+        out.append((g.spun, [(e.spun_start, e.spun_end, e.original) for e in g.edits]))
+    return out
+
+
+def stage(restorer: Restorer, spun: str, start: int, end: int, original: str, asked, threshold: float) -> str:
+    """The stage at which the substitution ``spun[start:end]`` ← ``original`` is lost (``STAGES``);
+    ``asked``: (probability, candidate) of every row at that span."""
+    right = [q for q, c in asked if c == original]
+    if right:
+        if max(q for q, _ in asked) > right[0]:
+            return STAGES[3]
+        return STAGES[5] if right[0] >= threshold else STAGES[4]
+    listed = {option[0].lower() for option in restorer.candidates.listed(spun[start:end].lower())}
+    if original not in listed:
+        return STAGES[0]
+    return STAGES[2] if asked else STAGES[1]
+
+
+def parsed(value: str, default):
+    """A Params override's value, of its default's type (a float where the default is None)."""
+    if value == "None":
+        return None
+    if isinstance(default, bool):
+        return value == "True"
+    return int(value) if isinstance(default, int) else float(value)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--spinner", default="nlpaug", choices=("nlpaug", *STYLES))
+    ap.add_argument("--rate", type=float, default=0.3)
+    ap.add_argument("--split", default="dev")
+    ap.add_argument("--words", type=int, default=12_000)
+    ap.add_argument("--fast", action="store_true", help="the trigram engine")
+    ap.add_argument("--examples", type=int, default=0, help="print this many examples per stage")
+    ap.add_argument("overrides", nargs="*", help="Params fields, e.g. neural_prior=0")
+    args = ap.parse_args()
+    base = make_restorer(fast=args.fast)
+    params = base.params
+    for kv in args.overrides:
+        name, _, value = kv.partition("=")
+        if name not in {f.name for f in dataclasses.fields(Params)}:
+            ap.error(f"no such Params field: {name}")
+        params = dataclasses.replace(params, **{name: parsed(value, getattr(params, name))})
+    # The rows before any decision: the same restorer without its model, which then scores them.
+    restorer = Restorer(base.lexicon, base.lm, params, neural_lm=base.neural, use_decision_model=False)
+    model = base.decision
+    if model is None:
+        print("no decision model ships for this engine", file=sys.stderr)
+        return 1
+
+    t = time.perf_counter()
+    counts: Counter[str] = Counter()
+    examples: dict[str, list[str]] = defaultdict(list)
+    words = 0
+    for spun, edits in spun_items(args.spinner, args.rate, args.split, args.words):
+        words += len(spun.split())
+        rows = restorer.feature_rows(spun)
+        probabilities = model.probabilities([f for *_, f in rows]) if rows else []
+        at: dict[tuple[int, int], list[tuple[float, str]]] = defaultdict(list)
+        for (a, b, candidate, _), q in zip(rows, probabilities):
+            at[(a, b)].append((float(q), candidate.lower()))
+        for (a, b, original), members in gold_runs(spun, edits).items():
+            if len(members) != 1:
+                continue
+            asked = at.get((a, b), [])
+            s = stage(restorer, spun, a, b, original, asked, model.threshold)
+            counts[s] += 1
+            if len(examples[s]) < args.examples:
+                top = ", ".join(f"{c} {q:.2f}" for q, c in sorted(asked, reverse=True)[:3])
+                examples[s].append(f"{spun[a:b]} ← {original}" + (f"  [{top}]" if top else ""))
+    total = sum(counts.values())
+    engine = "neural" if restorer.neural is not None else "trigram"
+    print(f"{args.spinner} {args.rate:.0%}, {args.split} split, {words:,} words, {engine} engine, "
+          f"threshold {model.threshold:.3f}, {time.perf_counter() - t:.0f} s")  # fmt: skip
+    print("\n| stage | substitutions | share |\n|---|---:|---:|")
+    for s in STAGES:
+        print(f"| {s} | {counts[s]:,} | {counts[s] / max(total, 1):.1%} |")
+    for s in STAGES:
+        for line in examples[s]:
+            print(f"{s}: {line}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
