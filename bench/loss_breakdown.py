@@ -12,7 +12,8 @@ the stage at which the engine loses it, read off the candidate rows its decision
   model (local trigram score, per-word limits, with the neural re-scorer its bound and gatekeeper);
   ``(no row at the span)`` when nothing at all was asked about there;
 - ``asked, not the likeliest``: asked about, but another candidate at the span has a higher probability;
-- ``likeliest, under the threshold``: the likeliest, but under the decision threshold;
+- ``likeliest, span's evidence under the threshold``: the likeliest, but the span's evidence (the
+  sum of its candidates' probabilities, as the decoder weighs it) is under the decision threshold;
 - ``likeliest, over the threshold``: restored, unless the decoder (spans, second reading) undoes it.
 
 Rows are what the engine decides from, before decoding, so the last line is close to, not equal
@@ -40,7 +41,7 @@ STAGES = (
     "listed, not asked (no row at the span)",
     "listed, not asked",
     "asked, not the likeliest",
-    "likeliest, under the threshold",
+    "likeliest, span's evidence under the threshold",
     "likeliest, over the threshold",
 )
 
@@ -65,13 +66,16 @@ def spun_items(spinner: str, rate: float, split: str, words: int) -> list[tuple[
 
 def stage(restorer: Restorer, spun: str, start: int, end: int, original: str, asked, threshold: float) -> str:
     """The stage at which the substitution ``spun[start:end]`` ← ``original`` is lost (``STAGES``);
-    ``asked``: (probability, candidate) of every row at that span."""
+    ``asked``: (probability, candidate) of every row at that span. As in ``decision.choose``, a
+    span is edited when the sum of its candidates' probabilities (that it was spun at all) reaches
+    the threshold, to its likeliest candidate."""
     right = [q for q, c in asked if c == original]
     if right:
-        if max(q for q, _ in asked) > right[0]:
+        if max(q for q, _ in asked) > max(right):
             return STAGES[3]
-        return STAGES[5] if right[0] >= threshold else STAGES[4]
-    listed = {option[0].lower() for option in restorer.candidates.listed(spun[start:end].lower())}
+        return STAGES[5] if sum(q for q, _ in asked) >= threshold else STAGES[4]
+    observed = spun[start:end].lower().replace("’", "'")  # as text.Token.lower
+    listed = {option[0].lower() for option in restorer.candidates.listed(observed)}
     if original not in listed:
         return STAGES[0]
     return STAGES[2] if asked else STAGES[1]

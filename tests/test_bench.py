@@ -80,3 +80,29 @@ def test_nlpaug_spins_with_exact_alignment_even_where_gensim_is_broken(monkeypat
     assert edits and spun != text
     check_edits(text, spun, edits)
     assert "gensim" not in sys.modules  # hidden only while nlpaug was imported
+
+
+def test_loss_breakdown_puts_each_substitution_at_the_stage_the_decoder_loses_it(restorer):
+    """``bench/loss_breakdown.py``: a span is edited when its candidates' summed probability
+    reaches the threshold (as ``decision.choose``), to its likeliest candidate."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).parent.parent / "bench" / "loss_breakdown.py"
+    spec = importlib.util.spec_from_file_location("loss_breakdown", path)
+    lb = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(lb)
+    spun = "The invoice passed."
+    a, b = 4, 11
+    assert "bill" in {o[0] for o in restorer.candidates.listed("invoice")}
+
+    def at(asked, original="bill"):
+        return lb.STAGES.index(lb.stage(restorer, spun, a, b, original, asked, 0.7))
+
+    assert at([(0.9, "bill"), (0.05, "check")]) == 5
+    assert at([(0.4, "bill"), (0.35, "check")]) == 5  # the span is likely spun; "bill" its likeliest
+    assert at([(0.3, "bill")]) == 4
+    assert at([(0.5, "check"), (0.3, "bill")]) == 3
+    assert at([(0.1, "check")]) == 2
+    assert at([]) == 1
+    assert at([(0.9, "check")], original="zebra") == 0
