@@ -30,11 +30,11 @@ import sys
 import time
 from collections import Counter, defaultdict
 
-from unspin.bench.metrics import gold_runs
-from unspin.bench.run import _nlpaug, select_documents
+from unspin.bench.metrics import _norm, gold_runs
+from unspin.bench.run import select_documents, spun_items
 from unspin.restore import Restorer, make_restorer
 from unspin.scoring import Params
-from unspin.spin import STYLES, Spinner
+from unspin.spin import STYLES
 
 STAGES = (
     "not listed",
@@ -44,24 +44,6 @@ STAGES = (
     "likeliest, span's evidence under the threshold",
     "likeliest, over the threshold",
 )
-
-
-def spun_items(spinner: str, rate: float, split: str, words: int) -> list[tuple[str, list]]:
-    """(spun text, gold (start, end, original) edits) per document, seeded as ``unspin bench``."""
-    docs = select_documents(split, words)
-    if spinner == "nlpaug":
-        nl = _nlpaug(rate, seed=0)
-        out = []
-        for d in docs:
-            spun, edits = nl.spin(d.text)
-            out.append((spun, [(e["spun_start"], e["spun_end"], e["original"]) for e in edits]))
-        return out
-    own = Spinner()
-    out = []
-    for k, d in enumerate(docs):
-        g = own.spin(d.text, rate=rate, seed=k, style=spinner)
-        out.append((g.spun, [(e.spun_start, e.spun_end, e.original) for e in g.edits]))
-    return out
 
 
 def stage(restorer: Restorer, spun: str, start: int, end: int, original: str, asked, threshold: float) -> str:
@@ -74,8 +56,8 @@ def stage(restorer: Restorer, spun: str, start: int, end: int, original: str, as
         if max(q for q, _ in asked) > max(right):
             return STAGES[3]
         return STAGES[5] if sum(q for q, _ in asked) >= threshold else STAGES[4]
-    observed = spun[start:end].lower().replace("’", "'")  # as text.Token.lower
-    listed = {option[0].lower() for option in restorer.candidates.listed(observed)}
+    # (normalised as the bench's coverage count, ``metrics.score``, normalises it)
+    listed = {option[0] for option in restorer.candidates.listed(_norm(spun[start:end]))}
     if original not in listed:
         return STAGES[0]
     return STAGES[2] if asked else STAGES[1]
@@ -118,7 +100,8 @@ def main() -> int:
     counts: Counter[str] = Counter()
     examples: dict[str, list[str]] = defaultdict(list)
     words = 0
-    for spun, edits in spun_items(args.spinner, args.rate, args.split, args.words):
+    for spun, edits in spun_items(args.spinner, args.rate, select_documents(args.split, args.words)):
+        edits = [(e["spun_start"], e["spun_end"], e["original"]) for e in edits]
         words += len(spun.split())
         rows = restorer.feature_rows(spun)
         probabilities = model.probabilities([f for *_, f in rows]) if rows else []

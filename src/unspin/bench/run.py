@@ -100,6 +100,20 @@ def _nlpaug(rate: float, seed: int):
         raise BenchError(f"nlpaug suite needs the bench extra: pip install -e '.[bench]' ({e})") from None
 
 
+def spun_items(spinner: str, rate: float, docs: list[corpora.Document]) -> list[tuple[str, list[dict]]]:
+    """(spun text, gold edits) per document, as every restoration suite seeds them: ``spinner`` is
+    "nlpaug" or one of our own styles (``spin.STYLES``)."""
+    if spinner == "nlpaug":
+        nlpaug = _nlpaug(rate, seed=0)
+        return [nlpaug.spin(d.text) for d in docs]
+    own = Spinner()
+    items = []
+    for k, d in enumerate(docs):
+        g = own.spin(d.text, rate=rate, seed=k, style=spinner)
+        items.append((g.spun, g.to_dict()["edits"]))
+    return items
+
+
 def _neural_restorer() -> Restorer:
     try:
         return neural_restorer()
@@ -122,21 +136,14 @@ def run(
             rows.append(Row("clean", "none", genre, None, len(mine), c))
             log(f"clean {genre}: {c.summary()}")
     if "own" in suites:
-        spinner = Spinner()
         for style in styles:
             for rate in rates:
-                items = []
-                for k, d in enumerate(docs):
-                    r = spinner.spin(d.text, rate=rate, seed=k, style=style)
-                    items.append((r.spun, r.to_dict()["edits"]))
-                c = restore_and_score(restorer, items, candidates)
+                c = restore_and_score(restorer, spun_items(style, rate, docs), candidates)
                 rows.append(Row("own (in-distribution)", "unspin", style, rate, len(docs), c))
                 log(f"own {style} {rate}: {c.summary()}")
     if "nlpaug" in suites:
         for rate in rates:
-            spinner = _nlpaug(rate, seed=0)
-            items = [spinner.spin(d.text) for d in docs]
-            c = restore_and_score(restorer, items, candidates)
+            c = restore_and_score(restorer, spun_items("nlpaug", rate, docs), candidates)
             rows.append(Row("nlpaug (independent)", "nlpaug SynonymAug", "wordnet", rate, len(docs), c))
             log(f"nlpaug {rate}: {c.summary()}")
     return rows
