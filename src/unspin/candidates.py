@@ -153,10 +153,11 @@ class Candidates:
 
     def spans(self, chunk: Chunk):
         """(start, end, phrase) of the chunk's words and runs of words worth a look-up."""
+        toks = chunk.tokens
         for i, j, phrase in observed_phrases(chunk):
             if j - i > 1 and phrase not in self.lexicon:  # fast path: most word runs aren't phrases
                 continue
-            if j - i == 1 and phrase in self.skip:
+            if j - i == 1 and (phrase in self.skip or toks[i].is_number):
                 continue
             yield i, j, phrase
 

@@ -117,13 +117,20 @@ class Spinner:
         return _apply(source, swaps)
 
     def _spin_chunk(self, chunk, rate, rng, style, protect_entities, first_in_sentence):
+        toks = chunk.tokens
+        # A source's numbers stay as they are, and no swap starts at or takes in one (so the
+        # draws, and the spun text, are what they were when numbers broke chunks).
+        digits = [any(c.isdigit() for c in t.text) for t in toks]
         by_start: dict[int, list[tuple[int, str]]] = {}
         for i, j, phrase in observed_phrases(chunk):
-            by_start.setdefault(i, []).append((j, phrase))
+            if not any(digits[i:j]):
+                by_start.setdefault(i, []).append((j, phrase))
         swaps = []
         i = 0
-        toks = chunk.tokens
         while i < len(toks):
+            if digits[i]:
+                i += 1
+                continue
             if rng.random() >= rate:
                 i += 1
                 continue

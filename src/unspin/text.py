@@ -4,10 +4,14 @@ Every token keeps its offsets into the caller's string, so results are spans
 over the original text, never re-tokenized guesses. Only word tokens (letters,
 with internal apostrophes) can be edited; everything else is kept as it is.
 
-A *chunk* is a run of word tokens the language model reads as one stream:
+A *chunk* is a run of tokens the language model reads as one stream:
 commas, hyphens and plain spaces don't break it (the speech LM we use has no
-punctuation), but sentence punctuation, brackets, quotes, digits and line
-breaks do. ``ends_sentence`` says whether the chunk closes a sentence, so the
+punctuation), but sentence punctuation, brackets, quotes and line breaks do.
+Numbers are tokens of a chunk ("in 2010 the", "atomic number 2", "the 3rd"), so a
+spun phrase with a digit in it can be looked up; a lone number is never edited on
+its own (``Token.is_number``). The speech LM has no digits: it reads a number as
+an unknown word, which costs the same whatever surrounds it and leaves the next
+word without context, as a chunk break did. ``ends_sentence`` says whether the chunk closes a sentence, so the
 LM can add the ``</s>`` probability only where a sentence really ends.
 """
 
@@ -17,8 +21,11 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-# Letters with internal apostrophes ("don't", "company's", "o’clock").
+# Letters with internal apostrophes ("don't", "company's", "o’clock"): the words counted
+# in rates and benchmarks.
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# What chunks are made of: words, numbers and words with digits ("2010", "3rd", "1960s").
+TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
 # Anything between two words that keeps them in one LM chunk.
 JOINER_RE = re.compile(r"[ \t\u00a0]*(?:[,\-–—/][ \t\u00a0]*)?")
 SENTENCE_END_RE = re.compile(r"[.!?…]")
@@ -41,10 +48,15 @@ class Token:
     def lower(self) -> str:
         return self.text.lower().replace("’", "'")
 
+    @property
+    def is_number(self) -> bool:
+        """Digits only ("2010", "2", "½"): kept as it is, never looked up on its own."""
+        return self.text.isnumeric()
+
 
 @dataclass(slots=True)
 class Chunk:
-    """Word tokens the LM reads as one stream; ``spaced[i]`` is True when only
+    """Tokens the LM reads as one stream; ``spaced[i]`` is True when only
     whitespace separates token i from token i+1 (a phrase edit may span it)."""
 
     tokens: list[Token]
@@ -57,7 +69,7 @@ def chunks(text: str, offset: int = 0) -> Iterator[Chunk]:
     tokens: list[Token] = []
     spaced: list[bool] = []
     last_end = 0
-    for m in WORD_RE.finditer(text):
+    for m in TOKEN_RE.finditer(text):
         if tokens:
             gap = text[last_end : m.start()]
             if JOINER_RE.fullmatch(gap):
