@@ -77,6 +77,17 @@ def test_protect_entities(spinner):
     )
 
 
+@pytest.mark.parametrize("style", STYLES)
+def test_numbers_and_words_with_digits_are_never_spun(spinner, style):
+    source = "Since the 1890s, at 8:00am, 2 people checked the MD5 sums in 3 days of the 20th century."
+    for seed in range(5):
+        r = spinner.spin(source, rate=1.0, seed=seed, style=style)
+        check_gold(r)  # (a substitute may have digits: "at" → "85", astatine's atomic number)
+        assert r.edits
+        for e in r.edits:  # not a number, nor the letters of one ("1890s", "8:00am")
+            assert not any(c.isdigit() for c in source[max(0, e.orig_start - 1) : e.orig_end + 1])
+
+
 def test_empty_input(spinner):
     r = spinner.spin("", rate=0.5)
     assert r.spun == "" and r.edits == []
