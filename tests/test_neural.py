@@ -210,25 +210,30 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
     from unspin.restore import Restorer
     from unspin.results import apply_spans
 
-    def restore(second_pass: bool):
+    def restore(second_pass: bool, threshold: float):
         params = dataclasses.replace(restorer.params, second_pass=second_pass)
         r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
         r.decision = copy.copy(r.decision)
-        r.decision.threshold = 0.05  # many edits from the random tiny model: much to read again
+        r.decision.threshold = threshold  # many edits from the random tiny model: much to read again
         return r.restore(source)
 
     # The edits to read again are in the second paragraph: the added spans' offsets must hold.
     rest = " The firm commenced trading and acquired a small rival in the fountain.\n"
     source = "The firm was small.\n\n" + SPUN + rest
-    once, twice = restore(False), restore(True)
-    assert once.spans, "the example should give some spans"
-    assert set(once.spans) <= set(twice.spans)
-    assert apply_spans(source, twice.spans) == twice.text
-    added = set(twice.spans) - set(once.spans)
-    assert added, "the second reading should find more here"
-    for s in added:
-        assert source[s.start : s.end] == s.observed
-        assert not any(f.start < s.end and s.start < f.end for f in once.spans)
+    added_any = False
+    # (what a random tiny model's second reading adds depends on the shipped decision model:
+    # a few thresholds, so that the checks below see added spans whatever the model)
+    for threshold in (0.05, 0.1, 0.2, 0.3, 0.02):
+        once, twice = restore(False, threshold), restore(True, threshold)
+        assert once.spans, "the example should give some spans"
+        assert set(once.spans) <= set(twice.spans)
+        assert apply_spans(source, twice.spans) == twice.text
+        added = set(twice.spans) - set(once.spans)
+        for s in added:
+            assert source[s.start : s.end] == s.observed
+            assert not any(f.start < s.end and s.start < f.end for f in once.spans)
+        added_any |= bool(added)
+    assert added_any, "the second reading should find more here"
 
 
 def test_the_gatekeeper_spares_the_neural_lm_the_hopeless_candidates(tiny, restorer):
