@@ -157,7 +157,7 @@ class Candidates:
         for i, j, phrase in observed_phrases(chunk):
             if j - i > 1 and phrase not in self.lexicon:  # fast path: most word runs aren't phrases
                 continue
-            if j - i == 1 and (phrase in self.skip or toks[i].is_number):
+            if j - i == 1 and (phrase in self.skip or toks[i].has_digit):
                 continue
             yield i, j, phrase
 

@@ -7,12 +7,13 @@ with internal apostrophes) can be edited; everything else is kept as it is.
 A *chunk* is a run of tokens the language model reads as one stream:
 commas, hyphens and plain spaces don't break it (the speech LM we use has no
 punctuation), but sentence punctuation, brackets, quotes and line breaks do.
-Numbers are tokens of a chunk ("in 2010 the", "atomic number 2", "the 3rd"), so a
-spun phrase with a digit in it can be looked up; a lone number is never edited on
-its own (``Token.is_number``). The speech LM has no digits: it reads a number as
-an unknown word, which costs the same whatever surrounds it and leaves the next
-word without context, as a chunk break did. ``ends_sentence`` says whether the chunk closes a sentence, so the
-LM can add the ``</s>`` probability only where a sentence really ends.
+Numbers are tokens of a chunk ("in 2010 the", "atomic number 2"), so a spun
+phrase with a digit in it can be looked up; a token with a digit is never
+edited on its own (``Token.has_digit``). The speech LM has no digits: it reads a
+number as an unknown word, which costs the same whatever surrounds it and leaves
+the next word without context, as a chunk break did. ``ends_sentence`` says
+whether the chunk closes a sentence, so the LM can add the ``</s>`` probability
+only where a sentence really ends.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from dataclasses import dataclass
 WORD_RE = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
 # What chunks are made of: words, numbers and words with digits ("2010", "3rd", "1960s").
 TOKEN_RE = re.compile(r"[^\W_]+(?:['’][^\W_]+)*")
+_DIGIT_RE = re.compile(r"\d")
 # Anything between two words that keeps them in one LM chunk.
 JOINER_RE = re.compile(r"[ \t\u00a0]*(?:[,\-–—/][ \t\u00a0]*)?")
 SENTENCE_END_RE = re.compile(r"[.!?…]")
@@ -49,9 +51,11 @@ class Token:
         return self.text.lower().replace("’", "'")
 
     @property
-    def is_number(self) -> bool:
-        """Digits only ("2010", "2", "½"): kept as it is, never looked up on its own."""
-        return self.text.isnumeric()
+    def has_digit(self) -> bool:
+        """A number or a word with digits ("2010", "3rd", "MD5"): never looked up, counted or
+        edited on its own, only inside a listed phrase. Honest text is full of "3rd" and
+        "1990s", and their spelled-out forms gain a lot in an LM without digits."""
+        return _DIGIT_RE.search(self.text) is not None
 
 
 @dataclass(slots=True)
