@@ -62,20 +62,18 @@ def test_more_edits_on_spun_than_on_clean_text(restorer):
     assert restorer.restore(clean).spin_rate < restorer.restore(spun).spin_rate
 
 
-def test_spun_phrases_with_digits_are_candidates_but_lone_numbers_are_not(restorer):
-    # WordNet lists "atomic number 2" (helium) and "2d" (second): a spinner can paste them.
-    chunk = next(text.chunks("She came 2d of 40 runners, with atomic number 2 in the balloon"))
+def test_spun_phrases_with_digits_are_candidates_but_tokens_with_digits_alone_are_not(restorer):
+    # WordNet lists "atomic number 2" (helium): a spinner can paste it for "he".
+    chunk = next(text.chunks("She came 3rd of 40 runners, with atomic number 2 in the balloon"))
     toks = [t.text for t in chunk.tokens]
     by_start = restorer.candidates.options(chunk)
-    assert "second" in {o.text for o in by_start[toks.index("2d")]}
-    atomic = toks.index("atomic")
-    assert any(o.end - o.start == 3 for o in by_start[atomic])  # "atomic number 2" as one span
+    assert any(o.end - o.start == 3 for o in by_start[toks.index("atomic")])  # one span
     for k, t in enumerate(chunk.tokens):
-        if t.is_number:
+        if t.has_digit:  # "3rd", "40", "2": honest text is full of them
             assert not any(o.end - o.start == 1 for o in by_start[k])
     honest = "In 2010, 2 of the 40 runners finished in 3 hours and the 1st prize went to a woman of 70."
     for span in restorer.restore(honest).spans:
-        assert not span.observed.isnumeric()
+        assert not any(c.isdigit() for c in span.observed)
 
 
 def test_empty_and_non_english_input(restorer):
