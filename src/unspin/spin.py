@@ -120,7 +120,7 @@ class Spinner:
         toks = chunk.tokens
         # A source's numbers stay as they are, and no swap starts at or takes in one (so the
         # draws, and the spun text, are what they were when numbers broke chunks).
-        digits = [any(c.isdigit() for c in t.text) for t in toks]
+        digits = [t.has_digit for t in toks]
         by_start: dict[int, list[tuple[int, str]]] = {}
         for i, j, phrase in observed_phrases(chunk):
             if not any(digits[i:j]):

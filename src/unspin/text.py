@@ -1,8 +1,9 @@
 """Stage 1: text → tokens with character offsets, grouped into LM chunks.
 
 Every token keeps its offsets into the caller's string, so results are spans
-over the original text, never re-tokenized guesses. Only word tokens (letters,
-with internal apostrophes) can be edited; everything else is kept as it is.
+over the original text, never re-tokenized guesses. Only tokens can be edited
+(words: letters with internal apostrophes; a token with a digit only inside a
+listed phrase); everything between them is kept as it is.
 
 A *chunk* is a run of tokens the language model reads as one stream:
 commas, hyphens and plain spaces don't break it (the speech LM we use has no
