@@ -214,7 +214,7 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
         params = dataclasses.replace(restorer.params, second_pass=second_pass)
         r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
         r.decision = copy.copy(r.decision)
-        r.decision.threshold = threshold  # many edits from the random tiny model: much to read again
+        r.decision.threshold = threshold  # (low: many edits from the random tiny model, much to read again)
         return r.restore(source)
 
     # The edits to read again are in the second paragraph: the added spans' offsets must hold.

@@ -356,8 +356,8 @@ class Restorer:
             first_in_sentence = sentence_start
             sentence_start = chunk.ends_sentence
             words = [t.lower for t in chunk.tokens]
-            numbers = sum(t.has_digit for t in chunk.tokens)  # (not words: never edited alone)
-            evidence.words += len(words) - numbers if learn else 0
+            digit = [t.has_digit for t in chunk.tokens]  # (not words: never edited alone)
+            evidence.words += len(words) - sum(digit) if learn else 0
             by_start = (cands or self.candidates).options(chunk)
             if doc_cache:
                 by_start = self._with_doc_gains(by_start, words, evidence)
@@ -370,14 +370,14 @@ class Restorer:
             )
             if word_evidence is not None:
                 # (the sentence ends at its last word: "… in 2010." ends at "in")
-                last = max((k for k, t in enumerate(chunk.tokens) if not t.has_digit), default=-1)
+                last = max((k for k, d in enumerate(digit) if not d), default=-1)
                 word_evidence += [
                     WordEvidence(
                         t.start, t.end, opts[0][0] if scored and opts else -math.inf,
                         self.lm.known(w), chunk.ends_sentence and k == last,
                     )
                     for k, (t, w, opts) in enumerate(zip(chunk.tokens, words, scored or [[]] * len(words)))
-                    if not t.has_digit
+                    if not digit[k]
                 ]  # fmt: skip
             if scored is None:
                 continue
