@@ -189,3 +189,25 @@ def test_the_neural_restorer_confirms_by_default_where_installed_unless_fast(mon
         monkeypatch.setattr(check_module, "Detector", detector)
         assert (check_module.default_detector().confirmer is stand_in) is expect
         assert check_module.default_detector(fast=True).confirmer is None
+
+
+def test_the_neural_restorers_gate_is_the_screen_under_its_threshold():
+    import dataclasses
+
+    from unspin import Restorer
+    from unspin.check import Detector, honest_paragraphs
+
+    spun = (EXAMPLES / "spun.txt").read_text().split("\n\n")[0]
+    clean = (EXAMPLES / "original.txt").read_text().split("\n\n")[0]
+    screen = Detector()
+    p_spun, p_clean = (screen.probability(screen.tallies(t)[0]) for t in (spun, clean))
+    assert p_clean < p_spun
+
+    def gate(below):
+        return honest_paragraphs(Restorer(params=dataclasses.replace(Restorer().params, neural_screen=below)))
+
+    assert gate(None) is None
+    between = gate((p_clean + p_spun) / 2)
+    assert between(clean) and not between(spun)
+    assert not gate(0.0)(clean)
+    assert not gate(1.0)("Too short to judge.")  # no verdict: read, not skipped

@@ -380,3 +380,29 @@ def test_rows_count_each_candidate_in_the_document_so_far(tiny, restorer):
     before, after = seen(context + "\n\n" + spun), seen(spun + "\n\n" + context)
     assert before["bill"] == pytest.approx((math.log(3), math.log(2)))
     assert after["bill"] == pytest.approx((0.0, math.log(2)))
+
+
+def test_a_paragraph_the_gate_calls_honest_is_neither_read_nor_edited(tiny, restorer):
+    import copy
+
+    from unspin.restore import Restorer
+
+    def restorer_with(**gate) -> Restorer:
+        r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny, **gate)
+        r.decision = copy.copy(r.decision)
+        r.decision.threshold = 0.05  # (low: many edits from the random tiny model)
+        return r
+
+    source = "\n\n".join([SPUN, "The firm commenced trading and acquired a small rival.", SPUN.upper()])
+    everything = restorer_with().restore(source).spans
+    assert any(s.end <= len(SPUN) for s in everything), "the example should give spans in paragraph 1"
+    read = []
+    original_read = tiny.read
+    try:
+        tiny.read = lambda texts, *a: read.append(texts) or original_read(texts, *a)
+        spans = restorer_with(honest=lambda para: para.strip() == SPUN).restore(source).spans
+    finally:
+        tiny.read = original_read
+    assert read and not any(SPUN in t for texts in read for t in texts)  # the honest paragraph is never read
+    # it keeps its words; the others get what they got without the gate (the same evidence)
+    assert spans == [s for s in everything if s.start > len(SPUN)]

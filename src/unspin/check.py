@@ -358,6 +358,23 @@ def neural_confirmer(restorer: Restorer) -> Restorer | None:
     return restorer if restorer.neural is not None else None
 
 
+def honest_paragraphs(restorer: Restorer) -> Callable[[str], bool] | None:
+    """The screen as the neural restorer's gate (``Restorer.honest``): True for a paragraph
+    the screen gives under ``Params.neural_screen`` probability of being spun (None: no
+    gate). Reading it with the neural re-scorer costs ~40x the screen, and on it the
+    re-scorer's edits are nearly all false ones."""
+    below = restorer.params.neural_screen
+    if below is None:
+        return None
+    screen = Detector(restorer)  # (the screen reads only the trigram evidence)
+
+    def honest(paragraph: str) -> bool:
+        p = screen.probability(screen.tallies(paragraph)[0])
+        return p is not None and p < below
+
+    return honest
+
+
 def check(source: str, fast: bool = False) -> CheckResult:
     """Judge ``source``: ``.probability``, ``.verdict``, ``.spans``, ``.paragraphs``, ``.sentences``
     (``fast``: the screen alone, see ``default_detector``)."""

@@ -51,13 +51,14 @@ def local_scores(
     if floor is None:
         floor = default_floor(params)
     out: list[list[tuple[float, Option]]] = []
-    cached = lm.cache.get
+    cached, look_up = lm.cache.get, lm.look_up
     channel_weight, discount = params.channel_weight, params.unigram_discount
     for i, opts in enumerate(by_start):
         if not opts:
             out.append([])
             continue
         hist = history_of([*start_hist, *words[max(0, i - 2) : i]])
+        hist_key = " ".join(hist)  # (the cache's key format: lm.TrigramLM.cache)
         scored = []
         # Per span end: the right context and the score of keeping the observed words.
         keep: dict[int, tuple[tuple[str, ...], float]] = {}
@@ -73,13 +74,16 @@ def local_scores(
             # the option can't pass any prefilter: stop scoring it (saves most LM look-ups).
             # (prior() and extend() inlined: this loop is the engine's hot path)
             s = channel_weight * opt.channel - discount * opt.unigram_gain + opt.doc_gain - base
-            h = hist
+            # The history is carried as the cache key's tail ("white the"), not a tuple: one
+            # string concatenation per look-up instead of a tuple and a join.
+            tail, last = hist_key, hist[0] if hist else ""
             for w in opt.words + right:
-                p = cached(" ".join((w, *h)))  # inlined cache hit (the key format: lm.TrigramLM.cache)
-                s += lm.logp(w, h) if p is None else p
+                key = w + " " + tail if tail else w
+                p = cached(key)
+                s += look_up(key) if p is None else p
                 if s < floor:
                     break
-                h = (w, h[0]) if h else (w,)
+                tail, last = (w + " " + last if tail else w), w
             if s >= floor:
                 scored.append((s, opt))
         scored.sort(key=lambda x: -x[0])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -38,13 +38,17 @@ class Restorer:
         params: Params | None = None,
         use_decision_model: bool = True,
         neural_lm: NeuralLM | None = None,
+        honest: Callable[[str], bool] | None = None,
     ):
         """``neural_lm`` (see ``neural.py``) turns on the neural re-scorer and, with it, the
         decision model trained with its features (``data/decision_neural.json``); without it
         the trigram engine decides with its own (``data/decision_fast.json``).
         ``use_decision_model=False`` leaves the learned model out: the plain noisy channel for
         the trigram engine (``decode.viterbi``), the bare features for the neural one
-        (``bench/train_decision.py`` only needs those, to train them)."""
+        (``bench/train_decision.py`` only needs those, to train them).
+        ``honest(paragraph)``: True for a paragraph the neural re-scorer may skip, as plainly
+        honest (``make_restorer`` gives the spin detector's screen, see ``Params.neural_screen``);
+        it gets no edits, and still counts in the document's evidence."""
         self.lexicon = lex or lexicon.load()
         self.lm = model or lm.load()
         self.params = params or Params()
@@ -62,6 +66,7 @@ class Restorer:
             self.lexicon, self.lm, self.params.screen_candidates, CLOSED_CLASS, source_best=False
         )
         self.neural = neural_lm
+        self.honest = honest
         kind = "neural" if neural_lm is not None else "fast"
         self.decision = decision.load_decision_model(kind) if use_decision_model else None
         # The neural LM's gatekeeper: the trigram engine's own model (see Params.neural_prior).
@@ -121,7 +126,8 @@ class Restorer:
             return
         second_pass = self.neural is not None and self.params.second_pass
         states: list[DocumentEvidence] | None = [] if second_pass else None
-        rows = self._batch_rows(batch, evidence, states=states)
+        skip = [self.honest(para) for _, para in batch] if self.honest and self.neural else None
+        rows = self._batch_rows(batch, evidence, states=states, skip=skip)
         found = [self._decided_spans(para, *prepared) for (_, para), prepared in zip(batch, rows)]
         if second_pass:
             first = [
@@ -200,16 +206,20 @@ class Restorer:
         keep=None,
         states: list[DocumentEvidence] | None = None,
         read_as: list[DocumentEvidence] | None = None,
+        skip: list[bool] | None = None,
     ) -> list[tuple[list[_Prepared], list[list[decision.Row]]]]:
         """Each paragraph's chunks and their candidate rows, with every feature the decision
         model needs (the neural ones from one ``gains_many`` call for the whole batch).
         Each paragraph in turn updates ``evidence``; ``states`` (a list) gets a copy of it after
         each. ``read_as``: paragraph k is read with ``read_as[k]`` instead, which stays as it is
         (a paragraph read again). ``keep(k, chunk, start, end)``: keep only the rows of
-        paragraph k it accepts (before the costly neural features)."""
+        paragraph k it accepts (before the costly neural features). ``skip[k]``: paragraph k
+        gets no rows (nor is it read), only its share of the evidence."""
         prepared = []
+        skip = skip or [False] * len(batch)
         bounded = self.neural is not None and self.params.neural_pick is not None
-        reading = self.neural.read([para for _, para in batch]) if bounded else None
+        to_read = ["" if s else para for s, (_, para) in zip(skip, batch)]
+        reading = self.neural.read(to_read) if bounded else None
         learn = read_as is None
         seen: list[tuple[decision.Row, list[float]]] = []  # rows and their seen_features
         for k, (_, para) in enumerate(batch):  # paragraph by paragraph: each updates the evidence
@@ -217,6 +227,9 @@ class Restorer:
             p = self._prepare(para, now, floor=self._neural_floor(), learn=learn)
             if states is not None:  # (a copy of the word counts per paragraph: cheap beside the neural LM)
                 states.append(now.copy())
+            if skip[k]:
+                prepared.append((p, [[] for _ in p]))
+                continue
             picked = self._bounded_options(p, reading, k) if bounded else [frozenset()] * len(p)
             rows = self._candidate_rows(p, now, picked)
             if keep is not None:
@@ -595,7 +608,11 @@ def make_restorer(fast: bool = False) -> Restorer:
     the trigram noisy channel alone."""
     fast = fast or bool(os.environ.get("UNSPIN_FAST"))
     if not fast and neural.available() and decision.NEURAL_MODEL_PATH.exists():
-        return Restorer(neural_lm=NeuralLM.load())
+        from .check import honest_paragraphs  # (check builds on this module)
+
+        restorer = Restorer(neural_lm=NeuralLM.load())
+        restorer.honest = honest_paragraphs(restorer)
+        return restorer
     return Restorer()
 
 
