@@ -361,7 +361,7 @@ def neural_confirmer(restorer: Restorer) -> Restorer | None:
 def honest_paragraphs(restorer: Restorer) -> Callable[[str], bool] | None:
     """The screen as the neural restorer's gate (``Restorer.honest``): True for a paragraph
     the screen gives under ``Params.neural_screen`` probability of being spun (None: no
-    gate). Reading it with the neural re-scorer costs ~40x the screen, and on it the
+    gate). Reading it with the neural re-scorer costs ~100x the screen, and on it the
     re-scorer's edits are nearly all false ones."""
     below = restorer.params.neural_screen
     if below is None:
