@@ -192,10 +192,9 @@ def test_the_neural_restorer_confirms_by_default_where_installed_unless_fast(mon
 
 
 def test_the_neural_restorers_gate_is_the_screen_under_its_threshold():
-    import dataclasses
-
     from unspin import Restorer
     from unspin.check import Detector, honest_paragraphs
+    from unspin.scoring import Params
 
     spun = (EXAMPLES / "spun.txt").read_text().split("\n\n")[0]
     clean = (EXAMPLES / "original.txt").read_text().split("\n\n")[0]
@@ -204,7 +203,7 @@ def test_the_neural_restorers_gate_is_the_screen_under_its_threshold():
     assert p_clean < p_spun
 
     def gate(below):
-        return honest_paragraphs(Restorer(params=dataclasses.replace(Restorer().params, neural_screen=below)))
+        return honest_paragraphs(Restorer(params=Params(neural_screen=below)))
 
     assert gate(None) is None
     between = gate((p_clean + p_spun) / 2)

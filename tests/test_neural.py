@@ -382,7 +382,7 @@ def test_rows_count_each_candidate_in_the_document_so_far(tiny, restorer):
     assert after["bill"] == pytest.approx((0.0, math.log(2)))
 
 
-def test_a_paragraph_the_gate_calls_honest_is_neither_read_nor_edited(tiny, restorer):
+def test_a_paragraph_the_gate_calls_honest_is_neither_read_nor_edited(tiny, restorer, monkeypatch):
     import copy
 
     from unspin.restore import Restorer
@@ -398,11 +398,8 @@ def test_a_paragraph_the_gate_calls_honest_is_neither_read_nor_edited(tiny, rest
     assert any(s.end <= len(SPUN) for s in everything), "the example should give spans in paragraph 1"
     read = []
     original_read = tiny.read
-    try:
-        tiny.read = lambda texts, *a: read.append(texts) or original_read(texts, *a)
-        spans = restorer_with(honest=lambda para: para.strip() == SPUN).restore(source).spans
-    finally:
-        tiny.read = original_read
+    monkeypatch.setattr(tiny, "read", lambda texts, *a: read.append(texts) or original_read(texts, *a))
+    spans = restorer_with(honest=lambda para: para.strip() == SPUN).restore(source).spans
     assert read and not any(SPUN in t for texts in read for t in texts)  # the honest paragraph is never read
     # it keeps its words; the others get what they got without the gate (the same evidence)
     assert spans == [s for s in everything if s.start > len(SPUN)]

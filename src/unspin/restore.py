@@ -126,7 +126,8 @@ class Restorer:
             return
         second_pass = self.neural is not None and self.params.second_pass
         states: list[DocumentEvidence] | None = [] if second_pass else None
-        skip = [self.honest(para) for _, para in batch] if self.honest and self.neural else None
+        gated = self.honest is not None and self.neural is not None
+        skip = [self.honest(para) for _, para in batch] if gated else None
         rows = self._batch_rows(batch, evidence, states=states, skip=skip)
         found = [self._decided_spans(para, *prepared) for (_, para), prepared in zip(batch, rows)]
         if second_pass:
