@@ -47,7 +47,8 @@ def write_logistic(
 
 
 def write_trees(
-    path: Path, features, model, threshold: float, validation: dict, trained_on: str
+    path: Path, features, model, threshold: float, validation: dict, trained_on: str,
+    extra: dict | None = None,
 ) -> None:
     """A fitted ``HistGradientBoostingClassifier`` as the flat node table ``decision.BoostedTrees``
     reads (its docstring explains the format), with the threshold and how the model was made."""
@@ -73,5 +74,6 @@ def write_trees(
         "right": right,
         "value": [round(x, 6) for x in value],
         **_provenance(threshold, validation, trained_on),
+        **(extra or {}),
     }
     path.write_text(json.dumps(spec, separators=(",", ":")) + "\n")

@@ -1,7 +1,7 @@
 """Train the decision models (src/unspin/data/decision*.json) — reproducible, dev split only.
 
     .venv/bin/python bench/train_decision.py                          # the trigram engine's, ~5 min
-    .venv/bin/python bench/train_decision.py --neural --words 16000   # needs unspin[neural]; ~65 min
+    .venv/bin/python bench/train_decision.py --neural --words 16000 --jobs 2   # needs unspin[neural]
 
 Data: the ``dev`` split of the benchmark corpora, spun by *our own* spinner in every style at
 10/30/50 %, plus the clean documents themselves (label 0 for every candidate there). nlpaug
@@ -20,14 +20,19 @@ decisions, and the neural engine's gatekeeper (``Params.neural_prior``), so retr
 model after it. (``--fast`` is accepted and changes nothing.)
 
 With ``--neural`` the candidates are the neural re-scorer's (``Params.neural_floor``), each with
-the neural features too, and the model goes to ``data/decision_neural.json``. ``--samples FILE``
-keeps the collected feature rows (a pickle) and reuses them on the next run.
+the neural features too, read with ``--right-words`` words of right context (the file records it,
+and the engine refuses a neural LM that reads another), and the model goes to
+``data/decision_neural.json``. ``--samples FILE`` keeps the collected feature rows (a pickle)
+and reuses them on the next run. ``--jobs N`` collects them in N processes (by setting; the
+rows come out in the same order).
 """
 
 from __future__ import annotations
 
 import argparse
 import hashlib
+import multiprocessing
+import os
 import pickle
 import sys
 import time
@@ -47,6 +52,7 @@ from unspin.decision import (
     Row,
     choose,
 )
+from unspin.neural import RIGHT_WORDS
 from unspin.spin import STYLES, Spinner
 
 RATES = (0.1, 0.3, 0.5)
@@ -57,30 +63,52 @@ def part(doc_id: str) -> str:
     return "validation" if h < 0.25 else "train"
 
 
-def collect(words: int, neural: bool):
+_WORKER: dict = {}
+
+
+def _start_worker(neural: bool, right_words: int, threads: int) -> None:
+    """A worker's models, loaded once (``collect``'s pool initialiser)."""
     if neural:
+        import torch
+
         from unspin.neural import NeuralLM
 
-        restorer = Restorer(neural_lm=NeuralLM.load(), use_decision_model=False)
+        torch.set_num_threads(threads)
+        restorer = Restorer(neural_lm=NeuralLM.load(right_words=right_words), use_decision_model=False)
     else:
         restorer = Restorer(use_decision_model=False)
-    spinner = Spinner()
-    docs = select_documents("dev", words)
-    samples = []  # (part, spun text, gold set, rows)
-    settings = [("clean", 0.0)] + [(s, r) for s in STYLES for r in RATES]
-    for style, rate in settings:
-        t = time.time()
-        for k, d in enumerate(docs):
-            if style == "clean":
-                spun, gold = d.text, {}
-            else:
-                g = spinner.spin(d.text, rate=rate, seed=1000 + k, style=style)
-                spun = g.spun
-                gold = gold_runs(spun, [(e.spun_start, e.spun_end, e.original) for e in g.edits])
-            rows = restorer.feature_rows(spun)
-            samples.append((part(d.id), spun, gold, rows))
-        print(f"{style} {rate}: {time.time() - t:.1f}s", file=sys.stderr)
+    _WORKER.update(restorer=restorer, spinner=Spinner())
+
+
+def _setting_rows(words: int, style: str, rate: float) -> list:
+    """(part, spun text, gold set, rows) for every dev document spun in one style at one rate."""
+    restorer, spinner = _WORKER["restorer"], _WORKER["spinner"]
+    t, samples = time.time(), []
+    for k, d in enumerate(select_documents("dev", words)):
+        if style == "clean":
+            spun, gold = d.text, {}
+        else:
+            g = spinner.spin(d.text, rate=rate, seed=1000 + k, style=style)
+            spun = g.spun
+            gold = gold_runs(spun, [(e.spun_start, e.spun_end, e.original) for e in g.edits])
+        samples.append((part(d.id), spun, gold, restorer.feature_rows(spun)))
+    print(f"{style} {rate}: {time.time() - t:.1f}s", file=sys.stderr, flush=True)
     return samples
+
+
+def collect(words: int, neural: bool, jobs: int = 1, right_words: int = RIGHT_WORDS) -> list:
+    """The feature rows of every setting (clean, then each style at each rate), in that order
+    whatever ``jobs``: ``jobs`` processes take a setting each in turn, with the cores shared out
+    between them (each worker's torch threads)."""
+    settings = [("clean", 0.0)] + [(s, r) for s in STYLES for r in RATES]
+    threads = max(1, (os.cpu_count() or 1) // jobs)
+    if jobs == 1:
+        _start_worker(neural, right_words, threads)
+        return [x for style, rate in settings for x in _setting_rows(words, style, rate)]
+    ctx = multiprocessing.get_context("spawn")
+    with ctx.Pool(jobs, _start_worker, (neural, right_words, threads)) as pool:
+        parts = pool.starmap(_setting_rows, [(words, style, rate) for style, rate in settings], chunksize=1)
+    return [x for samples in parts for x in samples]
 
 
 def evaluate(samples, probs, threshold):
@@ -139,6 +167,9 @@ def main() -> int:
     ap.add_argument("--fast", action="store_true", help="the trigram engine's model (the default)")
     ap.add_argument("--model", choices=("logistic", "trees"), default="trees")
     ap.add_argument("--samples", type=Path, help="cache of the collected rows (pickle)")
+    ap.add_argument("--jobs", type=int, default=1, help="processes collecting the rows (one per core)")
+    ap.add_argument("--right-words", type=int, default=RIGHT_WORDS,
+                    help="with --neural: words of right context in each candidate's neural gain")  # fmt: skip
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     features = FEATURES + NEURAL_FEATURES if args.neural else FEATURES
@@ -146,12 +177,19 @@ def main() -> int:
         ap.error("--fast is the trigram engine's model: not with --neural")
     out = args.out or (NEURAL_MODEL_PATH if args.neural else FAST_MODEL_PATH)
 
+    right_words = args.right_words if args.neural else None
     if args.samples and args.samples.exists():
-        samples = pickle.loads(args.samples.read_bytes())
+        cached = pickle.loads(args.samples.read_bytes())
+        # (a bare list: a cache from before the right context was recorded, two words)
+        if not isinstance(cached, dict):
+            cached = {"right_words": 2 if args.neural else None, "samples": cached}
+        if cached["right_words"] != right_words:
+            ap.error(f"{args.samples} was collected with --right-words {cached['right_words']}")
+        samples = cached["samples"]
     else:
-        samples = collect(args.words, args.neural)
+        samples = collect(args.words, args.neural, args.jobs, args.right_words)
         if args.samples:
-            args.samples.write_bytes(pickle.dumps(samples))
+            args.samples.write_bytes(pickle.dumps({"right_words": right_words, "samples": samples}))
     X = np.array([f for s in samples if s[0] == "train" for *_, f in s[3]])
     y = np.array([(a, b, c.lower()) in s[2] for s in samples if s[0] == "train" for a, b, c, _ in s[3]])
     kind = args.model
@@ -185,10 +223,12 @@ def main() -> int:
         f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
         f"{args.words} words per setting" + (", neural re-scorer" if args.neural else "")
     )
+    # The neural features depend on the right context they were read with: the engine checks it.
+    extra = {"right_words": right_words} if args.neural else None
     if kind == "trees":
-        write_trees(out, features, model, best[0], validation, trained_on)
+        write_trees(out, features, model, best[0], validation, trained_on, extra)
     else:
-        write_logistic(out, features, mean, scale, model, best[0], validation, trained_on)
+        write_logistic(out, features, mean, scale, model, best[0], validation, trained_on, extra)
     print(f"threshold {best[0]:.3f}: validation exact {best[1]:.3f}, false edits {best[2]:.4f} → {out}")
     return 0
 

@@ -57,6 +57,11 @@ def test_missing_file():
     assert out.returncode == 2 and b"no such file" in out.stderr
 
 
+def test_bench_names_an_unknown_spinner_style():
+    out = unspin("bench", "--suites", "own", "--styles", "mixed,nonsense")
+    assert out.returncode == 2 and b"no such spinner style: nonsense" in out.stderr
+
+
 def test_spin_jsonl_records(tmp_path):
     out = unspin(
         "spin", "--format", "jsonl", "--seed", "4", "-", stdin=b"The old house was sold.\nA new car.\n"

@@ -129,6 +129,16 @@ def test_a_partial_normaliser_matches_where_it_covers_and_stays_a_probability(ti
     assert torch.isfinite(logp).all() and (logp <= 1e-6).all()
 
 
+def test_the_restorer_refuses_a_neural_lm_reading_other_right_context_than_its_model(tiny, restorer):
+    from unspin.restore import Restorer
+
+    trained = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny).decision.spec.get("right_words", 2)
+    other = NeuralLM(tiny.model, tiny.tokenizer, right_words=trained + 1)
+    with pytest.raises(ValueError, match="right context"):
+        Restorer(restorer.lexicon, restorer.lm, neural_lm=other)
+    Restorer(restorer.lexicon, restorer.lm, neural_lm=other, use_decision_model=False)  # no model: no check
+
+
 def test_restorer_with_the_neural_lm_keeps_text_outside_its_spans(tiny, restorer):
     from unspin.decision import NEURAL_MODEL_PATH
     from unspin.restore import Restorer

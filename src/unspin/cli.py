@@ -305,6 +305,7 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true", help="small subset for CI (under a minute)")
     b.add_argument("--suites", default="clean,own,nlpaug,detection,speed")
     b.add_argument("--rates", default="0.1,0.3,0.5")
+    b.add_argument("--styles", help="the own suite's spinner styles, comma-separated (default: all of them)")
     b.add_argument("--words", type=int, default=0, help="words of clean text per suite")
     b.add_argument("--split", choices=["dev", "test"], default="test")
     b.add_argument("--json", help="also write the results as JSON to this file")

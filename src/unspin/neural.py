@@ -55,6 +55,9 @@ MAX_SEGMENT_CHARS = 1200
 # setting vary by up to ~15 % on the 2-core VM, so 128 and 256 are a tie).
 BASE_TOKENS_PER_PASS = 1024
 TOKENS_PER_PASS = 256
+# Words of right context in each edit's gain (``_right_end``). The shipped decision model's
+# neural features were read with it (its file says how many, and ``Restorer`` checks).
+RIGHT_WORDS = 2
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])\s+")
 _WORD = re.compile(r"\w+(?:['’]\w+)*")
 
@@ -145,7 +148,7 @@ class Reading:
 class NeuralLM:
     """A causal LM that scores alternative spans in context (see the module docstring)."""
 
-    def __init__(self, model, tokenizer, right_words: int = 2, vocab: list[int] | None = None):
+    def __init__(self, model, tokenizer, right_words: int = RIGHT_WORDS, vocab: list[int] | None = None):
         """``vocab``: the token ids the softmax normaliser sums over (None: all of them)."""
         import torch
 
@@ -175,7 +178,7 @@ class NeuralLM:
         return len(ids) == 1
 
     @classmethod
-    def load(cls, path: str | Path | None = None, right_words: int = 2) -> NeuralLM:
+    def load(cls, path: str | Path | None = None, right_words: int = RIGHT_WORDS) -> NeuralLM:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 

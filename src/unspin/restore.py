@@ -69,6 +69,15 @@ class Restorer:
         self.honest = honest
         kind = "neural" if neural_lm is not None else "fast"
         self.decision = decision.load_decision_model(kind) if use_decision_model else None
+        # Its neural features must be read as they were for training (a model file from before
+        # the right context was recorded read two words).
+        if self.decision is not None and neural_lm is not None:
+            trained = self.decision.spec.get("right_words", 2)
+            if trained != neural_lm.right_words:
+                raise ValueError(
+                    f"the neural decision model was trained on gains with {trained} words of right context, "
+                    f"and this neural LM reads {neural_lm.right_words}: load it with right_words={trained}"
+                )
         # The neural LM's gatekeeper: the trigram engine's own model (see Params.neural_prior).
         self.neural_prior = decision.load_decision_model("fast") if neural_lm is not None else None
 

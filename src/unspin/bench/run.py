@@ -393,6 +393,13 @@ def main(args) -> int:
     rates = [float(r) for r in args.rates.split(",")]
     words = args.words or (6_000 if args.quick else 60_000)
     styles = ("mixed",) if args.quick else STYLES
+    if args.styles:
+        styles = tuple(args.styles.split(","))
+        unknown = [s for s in styles if s not in STYLES]
+        if unknown:
+            print(f"unspin bench: no such spinner style: {', '.join(unknown)} (styles: {', '.join(STYLES)})",
+                  file=sys.stderr)  # fmt: skip
+            return 2
     if args.quick:
         rates = [0.3]
     try:
