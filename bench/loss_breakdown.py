@@ -16,6 +16,9 @@ the stage at which the engine loses it, read off the candidate rows its decision
   sum of its candidates' probabilities, as the decoder weighs it) is under the decision threshold;
 - ``likeliest, over the threshold``: restored, unless the decoder (spans, second reading) undoes it.
 
+Under the table, of the substitutions lost after being listed, those whose likeliest asked candidate
+is another form of the original's lemma ("says" for "said"): the inflection, not the word, was lost.
+
 Rows are what the engine decides from, before decoding, so the last line is close to, not equal
 to, the bench's exact restoration. Default engine: the neural re-scorer where installed, as
 ``unspin restore`` (``--fast``: the trigram engine). Dev numbers are optimistic: the decision models
@@ -63,6 +66,15 @@ def stage(restorer: Restorer, spun: str, start: int, end: int, original: str, as
     return STAGES[2] if asked else STAGES[1]
 
 
+def other_form(lexicon, candidate: str, original: str) -> bool:
+    """Whether ``candidate`` is another form of a lemma of the one-word ``original`` (by the
+    lexicon's analyses: "says" and "said" share "say")."""
+    if candidate == original or " " in candidate or " " in original:
+        return False
+    lemmas = {lemma for lemma, _ in lexicon.analyses(original)}
+    return any(lemma in lemmas for lemma, _ in lexicon.analyses(candidate))
+
+
 def parsed(value: str, default):
     """A Params override's value, of its default's type (a float where the default is None)."""
     if value == "None":
@@ -98,6 +110,7 @@ def main() -> int:
 
     t = time.perf_counter()
     counts: Counter[str] = Counter()
+    forms: Counter[str] = Counter()  # per stage: the likeliest is another form of the original's lemma
     examples: dict[str, list[str]] = defaultdict(list)
     words = 0
     for spun, edits in spun_items(args.spinner, args.rate, select_documents(args.split, args.words)):
@@ -114,6 +127,8 @@ def main() -> int:
             asked = at.get((a, b), [])
             s = stage(restorer, spun, a, b, original, asked, model.threshold)
             counts[s] += 1
+            if asked and s in STAGES[1:4] and other_form(restorer.lexicon, max(asked)[1], original):
+                forms[s] += 1
             if len(examples[s]) < args.examples:
                 top = ", ".join(f"{c} {q:.2f}" for q, c in sorted(asked, reverse=True)[:3])
                 examples[s].append(f"{spun[a:b]} ← {original}" + (f"  [{top}]" if top else ""))
@@ -124,6 +139,8 @@ def main() -> int:
     print("\n| stage | substitutions | share |\n|---|---:|---:|")
     for s in STAGES:
         print(f"| {s} | {counts[s]:,} | {counts[s] / max(total, 1):.1%} |")
+    lost = ", ".join(f"{s}: {forms[s]:,} ({forms[s] / max(total, 1):.1%})" for s in STAGES[1:4] if forms[s])
+    print(f"\nThe likeliest asked candidate is another form of the original's lemma: {lost or 'none'}")
     for s in STAGES:
         for line in examples[s]:
             print(f"{s}: {line}")

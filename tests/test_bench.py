@@ -106,3 +106,8 @@ def test_loss_breakdown_puts_each_substitution_at_the_stage_the_decoder_loses_it
     assert at([(0.1, "check")]) == 2
     assert at([]) == 1
     assert at([(0.9, "check")], original="zebra") == 0
+    # the inflection, not the word, is what was lost
+    assert lb.other_form(restorer.lexicon, "says", "said")
+    assert lb.other_form(restorer.lexicon, "reported", "report")
+    assert not lb.other_form(restorer.lexicon, "told", "said")
+    assert not lb.other_form(restorer.lexicon, "said", "said")
