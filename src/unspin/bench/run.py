@@ -125,6 +125,9 @@ def run(
     suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print,
     neural: bool = False,
 ) -> list[Row]:
+    unknown = [s for s in styles if s not in STYLES]
+    if unknown:  # (before loading any model)
+        raise BenchError(f"no such spinner style: {', '.join(unknown)} (styles: {', '.join(STYLES)})")
     docs = select_documents(split, words)
     restorer = _neural_restorer() if neural else make_restorer(fast=True)
     candidates = restorer.candidates.listed  # what the engine considers, tail included
@@ -395,11 +398,6 @@ def main(args) -> int:
     styles = ("mixed",) if args.quick else STYLES
     if args.styles:
         styles = tuple(args.styles.split(","))
-        unknown = [s for s in styles if s not in STYLES]
-        if unknown:
-            print(f"unspin bench: no such spinner style: {', '.join(unknown)} (styles: {', '.join(STYLES)})",
-                  file=sys.stderr)  # fmt: skip
-            return 2
     if args.quick:
         rates = [0.3]
     try:
