@@ -13,7 +13,8 @@ the stage at which the engine loses it, read off the candidate rows its decision
   ``(no row at the span)`` when nothing at all was asked about there;
 - ``asked, not the likeliest``: asked about, but another candidate at the span has a higher probability;
 - ``likeliest, span's evidence under the threshold``: the likeliest, but the span's evidence (the
-  sum of its candidates' probabilities, as the decoder weighs it) is under the decision threshold;
+  sum of its candidates' probabilities, as the decoder weighs it) is under the decision threshold
+  (its paragraph's, where the model has one per spin rate: ``decision.RateThresholds``);
 - ``likeliest, over the threshold``: restored, unless the decoder (spans, second reading) undoes it.
 
 Under the table, of the substitutions lost after being listed, those whose likeliest asked candidate
@@ -75,6 +76,13 @@ def other_form(lexicon, candidate: str, original: str) -> bool:
     return any(lemma in lemmas for lemma, _ in lexicon.analyses(candidate))
 
 
+def _thresholds(model) -> str:
+    """The model's decision thresholds, as printed: one, or one per band of the spin-rate estimate."""
+    if model.by_rate is None:
+        return f"{model.threshold:.3f}"
+    return "/".join(f"{t:.3f}" for t in model.by_rate.thresholds) + " by spin rate"
+
+
 def parsed(value: str, default):
     """A Params override's value, of its default's type (a float where the default is None)."""
     if value == "None":
@@ -119,13 +127,15 @@ def main() -> int:
         rows = restorer.feature_rows(spun)
         probabilities = model.probabilities([f for *_, f in rows]) if rows else []
         at: dict[tuple[int, int], list[tuple[float, str]]] = defaultdict(list)
-        for (a, b, candidate, _), q in zip(rows, probabilities):
+        threshold_at: dict[tuple[int, int], float] = {}  # (a span's rows share their paragraph's)
+        for (a, b, candidate, features), q in zip(rows, probabilities):
             at[(a, b)].append((float(q), candidate.lower()))
+            threshold_at[(a, b)] = model.threshold_for(features)
         for (a, b, original), members in gold_runs(spun, edits).items():
             if len(members) != 1:
                 continue
             asked = at.get((a, b), [])
-            s = stage(restorer, spun, a, b, original, asked, model.threshold)
+            s = stage(restorer, spun, a, b, original, asked, threshold_at.get((a, b), model.threshold))
             counts[s] += 1
             if asked and s in STAGES[1:4] and other_form(restorer.lexicon, max(asked)[1], original):
                 forms[s] += 1
@@ -135,7 +145,7 @@ def main() -> int:
     total = sum(counts.values())
     engine = "neural" if restorer.neural is not None else "trigram"
     print(f"{args.spinner} {args.rate:.0%}, {args.split} split, {words:,} words, {engine} engine, "
-          f"threshold {model.threshold:.3f}, {time.perf_counter() - t:.0f} s")  # fmt: skip
+          f"thresholds {_thresholds(model)}, {time.perf_counter() - t:.0f} s")  # fmt: skip
     print("\n| stage | substitutions | share |\n|---|---:|---:|")
     for s in STAGES:
         print(f"| {s} | {counts[s]:,} | {counts[s] / max(total, 1):.1%} |")

@@ -111,3 +111,41 @@ def test_loss_breakdown_puts_each_substitution_at_the_stage_the_decoder_loses_it
     assert lb.other_form(restorer.lexicon, "reported", "report")
     assert not lb.other_form(restorer.lexicon, "told", "said")
     assert not lb.other_form(restorer.lexicon, "said", "said")
+
+
+def test_thresholds_per_spin_rate_keep_every_rate_under_the_false_edit_limit(monkeypatch):
+    """``bench/train_decision.py``: where honest words read worse in heavily spun text, one
+    threshold can't serve every rate; one per band of the rate estimate can."""
+    import importlib.util
+    from pathlib import Path
+
+    bench = Path(__file__).parent.parent / "bench"
+    monkeypatch.syspath_prepend(str(bench))
+    spec = importlib.util.spec_from_file_location("train_decision", bench / "train_decision.py")
+    td = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(td)
+
+    text = " ".join(f"w{k}" for k in range(20)).replace("w", "x")  # 20 words: "x0 x1 … x19"
+    spans = [(m.start(), m.end()) for m in __import__("re").finditer(r"\S+", text)]
+
+    def doc(rate: float, spun: list[int], right: float, honest: float):
+        gold = {(*spans[k], "orig"): [n] for n, k in enumerate(spun)}
+        rows = [(*spans[k], "orig", [rate]) for k in spun]
+        probs = [right] * len(spun)
+        honest_words = [k for k in range(20) if k not in spun][:2]
+        rows += [(*spans[k], "other", [rate]) for k in honest_words]
+        probs += [honest] * len(honest_words)
+        return ("validation", text, gold, rows), probs
+
+    # Light spin: originals are likely at 0.45 and honest words never; heavy spin: originals at
+    # 0.8, and honest words beside them look spun at 0.6.
+    docs = [doc(0.0, [], 0.0, 0.3), doc(0.1, [3, 9], 0.45, 0.3), doc(0.5, list(range(0, 20, 2)), 0.8, 0.6)]
+    samples, probs, rates = [d for d, _ in docs], [p for _, p in docs], [0.0, 0.1, 0.5]
+    single, bands, validation = td.pick_thresholds(samples, probs, rates, 0, limit=0.05)
+    res = {float(r): v for r, v in validation["by_rate"].items()}
+    assert single >= 0.6  # one threshold must spare the heavy text's honest words…
+    assert td.evaluate(samples[1:2], probs[1:2], single)[0] == 0.0  # …and so loses the light text's
+    assert list(bands.thresholds) == sorted(bands.thresholds)
+    assert all(fe <= 0.05 for _, fe in res.values())
+    assert res[0.1][0] == res[0.5][0] == 1.0
+    assert td.pick_thresholds(samples, probs, rates, 0, limit=-1.0) is None

@@ -225,6 +225,7 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
         r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
         r.decision = copy.copy(r.decision)
         r.decision.threshold = threshold  # (low: many edits from the random tiny model, much to read again)
+        r.decision.by_rate = None  # (the one threshold for every paragraph)
         return r.restore(source)
 
     # The edits to read again are in the second paragraph: the added spans' offsets must hold.
@@ -401,6 +402,7 @@ def test_a_paragraph_the_gate_calls_honest_is_neither_read_nor_edited(tiny, rest
         r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny, **gate)
         r.decision = copy.copy(r.decision)
         r.decision.threshold = 0.05  # (low: many edits from the random tiny model)
+        r.decision.by_rate = None  # (the one threshold for every paragraph)
         return r
 
     source = "\n\n".join([SPUN, "The firm commenced trading and acquired a small rival.", SPUN.upper()])

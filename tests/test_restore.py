@@ -127,7 +127,7 @@ def test_learned_decision_model_gives_valid_calibrated_spans():
     assert result.spans
     for s in result.spans:
         # the threshold bounds the chance the span was spun at all, not its best guess's
-        assert model.threshold <= 1 - s.evidence.keep_probability + 1e-6
+        assert model.lowest_threshold <= 1 - s.evidence.keep_probability + 1e-6
         assert 0 < s.confidence <= 1
         assert spun[s.start : s.end] == s.observed
     assert result.text == apply_spans(spun, result.spans)
@@ -201,6 +201,49 @@ def test_tree_model_file_reads_as_its_docstring_says(tmp_path):
     assert model.probability(rows[1]) == pytest.approx(expected[1])
     with pytest.raises(ValueError, match="the trainer"):
         load_model(tmp_path / "m.json", ("a", "c"), "the trainer")
+
+
+def test_a_model_file_may_give_a_threshold_per_band_of_the_spin_rate(tmp_path):
+    import json
+
+    from unspin.decision import load_model
+
+    spec = {
+        "features": ["gain", "neural_rate"], "coef": [1.0, 0.0], "intercept": 0.0,
+        "mean": [0.0, 0.0], "scale": [1.0, 1.0], "threshold": 0.7,
+    }  # fmt: skip
+    (tmp_path / "one.json").write_text(json.dumps(spec))
+    one = load_model(tmp_path / "one.json", ("gain", "neural_rate"), "the trainer")
+    assert one.by_rate is None and one.threshold_for([0.0, 0.4]) == one.lowest_threshold == 0.7
+    # the docstring's worked example
+    spec["rate_thresholds"] = {
+        "feature": "neural_rate", "edges": [0.06, 0.15, 0.25], "thresholds": [0.4, 0.4, 0.675, 0.75],
+    }  # fmt: skip
+    (tmp_path / "bands.json").write_text(json.dumps(spec))
+    model = load_model(tmp_path / "bands.json", ("gain", "neural_rate"), "the trainer")
+    rates = (0.0, 0.1, 0.2, 0.25, 0.9)
+    assert [model.threshold_for([9.0, r]) for r in rates] == [0.4, 0.4, 0.675, 0.75, 0.75]
+    assert model.lowest_threshold == 0.4
+    spec["rate_thresholds"]["thresholds"] = [0.4, 0.5]
+    (tmp_path / "bad.json").write_text(json.dumps(spec))
+    with pytest.raises(ValueError, match="rate_thresholds"):
+        load_model(tmp_path / "bad.json", ("gain", "neural_rate"), "the trainer")
+
+
+def test_the_engine_edits_at_its_paragraphs_band_threshold():
+    from unspin import Restorer
+    from unspin.decision import FEATURES, RateThresholds
+
+    r = Restorer()
+    spun = (EXAMPLES / "spun.txt").read_text()
+    rate = FEATURES.index("rate_logit")
+    r.decision.by_rate = RateThresholds(rate, (), (0.05,))
+    loose = r.restore(spun).spans
+    # a band the document's rate estimate falls in (every row's rate_logit is under 100) is strict
+    r.decision.by_rate = RateThresholds(rate, (100.0,), (0.95, 0.05))
+    strict = r.restore(spun).spans
+    assert len(strict) < len(loose)
+    assert all(1 - s.evidence.keep_probability >= 0.95 - 1e-6 for s in strict)
 
 
 def test_document_cache_favours_originals_used_elsewhere(restorer):

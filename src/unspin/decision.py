@@ -10,7 +10,8 @@ into the probability that the edit restores the original. The edits are then
 chosen by dynamic programming over non-overlapping spans.
 
 Two kinds of model file, both plain JSON with the feature names, the decision
-threshold chosen on a validation split and the command that made them: a
+thresholds chosen on a validation split (the neural one's, one per band of the
+paragraph's estimated spin rate: ``RateThresholds``) and the command that made them: a
 logistic model (standardisation, coefficients, intercept) and gradient-boosted
 trees (``BoostedTrees`` documents the node table). Two files ship:
 ``data/decision_fast.json`` (trees over the trigram evidence: the ``--fast``
@@ -224,7 +225,54 @@ def seen_features(counts: Counter | None, observed: str, candidate: str) -> list
     return [seen(candidate), seen(observed)]
 
 
-class LogisticModel:
+@dataclass(frozen=True, slots=True)
+class RateThresholds:
+    """Decision thresholds by band of a row's estimated spin rate (a model file's
+    ``"rate_thresholds"``). False edits are honest words changed, and the more of a text is spun,
+    the more of its honest words sit next to a spun one and read oddly: one threshold for every
+    text keeps lightly spun text well under the false-edit limit and heavily spun text over it.
+    So ``bench/train_decision.py`` picks one threshold per band, the highest exact restoration
+    whose false edits stay under the limit at every spin rate. Worked example: the file says
+    ``{"feature": "neural_rate", "edges": [0.06, 0.15, 0.25], "thresholds": [0.4, 0.4, 0.675, 0.75]}``;
+    a row whose paragraph's ``neural_rate`` is 0.2 is edited at 0.675, one at 0.25 or more at 0.75."""
+
+    feature: int  # the index of the rate estimate in a row's features
+    edges: tuple[float, ...]  # band k is edges[k-1] <= rate < edges[k]
+    thresholds: tuple[float, ...]  # one per band, len(edges) + 1
+
+    @classmethod
+    def from_spec(cls, spec: dict) -> RateThresholds | None:
+        table = spec.get("rate_thresholds")
+        if table is None:
+            return None
+        if table["feature"] not in spec["features"] or len(table["thresholds"]) != len(table["edges"]) + 1:
+            raise ValueError(f"a malformed rate_thresholds table: {table}")
+        feature = spec["features"].index(table["feature"])
+        return cls(feature, tuple(table["edges"]), tuple(table["thresholds"]))
+
+    def __call__(self, features: list[float]) -> float:
+        return self.thresholds[bisect.bisect_right(self.edges, features[self.feature])]
+
+
+class _Thresholded:
+    """What both kinds of model file say about deciding: ``threshold`` (one for every row), and
+    ``by_rate`` where the file has ``rate_thresholds`` (``RateThresholds``)."""
+
+    def _read_thresholds(self, spec: dict) -> None:
+        self.threshold = spec.get("threshold", 0.5)
+        self.by_rate = RateThresholds.from_spec(spec)
+
+    def threshold_for(self, features: list[float]) -> float:
+        """The decision threshold for a row with these features (the rows of one paragraph share it)."""
+        return self.by_rate(features) if self.by_rate is not None else self.threshold
+
+    @property
+    def lowest_threshold(self) -> float:
+        """The least probability any edit is made at."""
+        return min(self.by_rate.thresholds) if self.by_rate is not None else self.threshold
+
+
+class LogisticModel(_Thresholded):
     """A standardised logistic model in the JSON format ``bench/model_file.py`` writes.
 
     Shared by the decision model here and the spin detector (``check``).
@@ -238,7 +286,7 @@ class LogisticModel:
         self.bias = spec["intercept"] - sum(
             c * m / s for c, m, s in zip(spec["coef"], spec["mean"], spec["scale"])
         )
-        self.threshold = spec.get("threshold", 0.5)
+        self._read_thresholds(spec)
         self.spec = spec  # the whole file, for extra tables a model ships with
 
     def probability(self, features: list[float]) -> float:
@@ -249,7 +297,7 @@ class LogisticModel:
         return [self.probability(f) for f in rows]
 
 
-class BoostedTrees:
+class BoostedTrees(_Thresholded):
     """Gradient-boosted regression trees on the log-odds (scikit-learn's
     ``HistGradientBoostingClassifier``, exported by ``bench/model_file.py``).
 
@@ -273,7 +321,7 @@ class BoostedTrees:
             raise ValueError(f"model was trained on other features; rerun {trainer}")
         self.depth = int(spec["depth"])
         self.baseline = float(spec["baseline"])
-        self.threshold = spec.get("threshold", 0.5)  # the decision threshold, as LogisticModel's
+        self._read_thresholds(spec)  # the decision threshold(s), as LogisticModel's
         self.spec = spec
         # Each tree is padded out to a complete binary tree of ``depth`` levels (a leaf above
         # the bottom becomes a split that sends both ways to copies of itself), so the walk

@@ -157,7 +157,10 @@ class Restorer:
         for r, q in zip(every, self.decision.probabilities([r.features for r in every])):
             r.probability = q
         for p, rows in zip(chunks, chunk_rows):
-            for row, rivals in decision.choose(rows, self.decision.threshold):
+            if not rows:
+                continue
+            # (one threshold per chunk: its rows share their paragraph's spin-rate estimate)
+            for row, rivals in decision.choose(rows, self.decision.threshold_for(rows[0].features)):
                 d = decode.Decision(
                     option=row.option,
                     probability=row.probability,
