@@ -201,6 +201,8 @@ def pick_thresholds(
     improved = True
     while improved:
         improved = False
+        # (a pass tries the moves from the bands it began with; each is scored whole and kept only
+        # if it beats the best so far, so a pass never makes things worse)
         for trial in list(trials(bands)):
             if trial == bands or any(b < a for a, b in zip(trial, trial[1:])):
                 continue
