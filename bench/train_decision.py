@@ -60,6 +60,8 @@ from unspin.neural import RIGHT_WORDS
 from unspin.spin import STYLES, Spinner
 
 RATES = (0.1, 0.3, 0.5)
+# What ``collect`` gathers rows for, in this order: clean text, then each style at each rate.
+SETTINGS = [("clean", 0.0)] + [(s, r) for s in STYLES for r in RATES]
 # The neural engine's thresholds are chosen on its first reading's rows, and its second reading
 # (``Restorer._second_pass``) adds false edits of its own: 0.15 points on our mixed style at 30 %,
 # 0.14-0.21 on nlpaug at 30-50 % (dev, 28 Nov). So its first reading keeps to 0.35 %, for the
@@ -109,14 +111,13 @@ def collect(words: int, neural: bool, jobs: int = 1, right_words: int = RIGHT_WO
     """The feature rows of every setting (clean, then each style at each rate), in that order
     whatever ``jobs``: ``jobs`` processes take a setting each in turn, with the cores shared out
     between them (each worker's torch threads)."""
-    settings = [("clean", 0.0)] + [(s, r) for s in STYLES for r in RATES]
     threads = max(1, (os.cpu_count() or 1) // jobs)
     if jobs == 1:
         _start_worker(neural, right_words, threads)
-        return [x for style, rate in settings for x in _setting_rows(words, style, rate)]
+        return [x for style, rate in SETTINGS for x in _setting_rows(words, style, rate)]
     ctx = multiprocessing.get_context("spawn")
     with ctx.Pool(jobs, _start_worker, (neural, right_words, threads)) as pool:
-        parts = pool.starmap(_setting_rows, [(words, style, rate) for style, rate in settings], chunksize=1)
+        parts = pool.starmap(_setting_rows, [(words, style, rate) for style, rate in SETTINGS], chunksize=1)
     return [x for samples in parts for x in samples]
 
 
@@ -139,11 +140,10 @@ def evaluate(samples, probs, threshold):
 def setting_rates(samples: list) -> list[float]:
     """Each sample's spin rate (0 for clean text), from its place: ``collect`` gives every setting
     the same documents, in order."""
-    settings = [0.0] + [r for _ in STYLES for r in RATES]
-    per = len(samples) // len(settings)
-    if per * len(settings) != len(samples):
+    per = len(samples) // len(SETTINGS)
+    if per * len(SETTINGS) != len(samples):
         raise ValueError("the samples are not whole settings of collect()'s")
-    return [settings[k // per] for k in range(len(samples))]
+    return [SETTINGS[k // per][1] for k in range(len(samples))]
 
 
 GRID = np.linspace(0.05, 0.95, 37)  # the thresholds tried
@@ -172,7 +172,8 @@ def pick_thresholds(
         ok = all(fe <= limit for _, fe in res.values())
         return (float(np.mean([e for r, (e, _) in res.items() if r > 0])) if ok else -1.0), res
 
-    single = max((score(round(float(t), 6))[0], round(float(t), 6)) for t in grid)
+    grid_values = [round(float(t), 6) for t in grid]
+    single = max((score(t)[0], t) for t in grid_values)
     if single[0] < 0:
         return None
     estimates = [[f[feature] for k in ks for *_, f in samples[k][3]] or [0.0] for ks in groups.values()]
@@ -181,7 +182,6 @@ def pick_thresholds(
     step = float(grid[1] - grid[0])
     bands = [single[1]] * (len(edges) + 1)
     best, res = score(RateThresholds(feature, edges, tuple(bands)))
-    grid_values = [round(float(t), 6) for t in grid]
 
     def trials(bands: list[float]):
         """Every move from ``bands``: one band to any value of the grid, the bands below it lowered
@@ -210,9 +210,6 @@ def pick_thresholds(
             if value >= best + min_gain:
                 best, res, bands, improved = value, trial_res, trial, True
         print(f"bands {bands}: exact {best:.3f}", file=sys.stderr, flush=True)
-    print("| spin rate | exact | false edits |\n|---|---:|---:|")
-    for rate, (exact, fe) in res.items():
-        print(f"| {rate:.0%} | {exact:.3f} | {fe:.4f} |")
     validation = {
         "exact": float(np.mean([e for r, (e, _) in res.items() if r > 0])),
         "false_edit_rate": max(fe for _, fe in res.values()),
@@ -336,6 +333,10 @@ def main() -> int:
         print("no threshold meets the false-edit limit", file=sys.stderr)
         return 1
     single, by_rate, validation = picked
+    if "by_rate" in validation:
+        print("| spin rate | exact | false edits |\n|---|---:|---:|")
+        for rate, (exact, fe) in validation["by_rate"].items():
+            print(f"| {float(rate):.0%} | {exact:.3f} | {fe:.4f} |")
     validation.update(max_false_edits=args.max_false_edits, reliability=reliability)
     trained_on = (
         f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "

@@ -117,6 +117,7 @@ def test_thresholds_per_spin_rate_keep_every_rate_under_the_false_edit_limit(mon
     """``bench/train_decision.py``: where honest words read worse in heavily spun text, one
     threshold can't serve every rate; one per band of the rate estimate can."""
     import importlib.util
+    import re
     from pathlib import Path
 
     bench = Path(__file__).parent.parent / "bench"
@@ -125,8 +126,8 @@ def test_thresholds_per_spin_rate_keep_every_rate_under_the_false_edit_limit(mon
     td = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(td)
 
-    text = " ".join(f"w{k}" for k in range(20)).replace("w", "x")  # 20 words: "x0 x1 … x19"
-    spans = [(m.start(), m.end()) for m in __import__("re").finditer(r"\S+", text)]
+    text = " ".join(f"x{k}" for k in range(20))  # 20 words: "x0 x1 … x19"
+    spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
 
     def doc(rate: float, spun: list[int], right: float, honest: float):
         gold = {(*spans[k], "orig"): [n] for n, k in enumerate(spun)}
