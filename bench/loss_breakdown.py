@@ -14,7 +14,8 @@ the stage at which the engine loses it, read off the candidate rows its decision
 - ``asked, not the likeliest``: asked about, but another candidate at the span has a higher probability;
 - ``likeliest, span's evidence under the threshold``: the likeliest, but the span's evidence (the
   sum of its candidates' probabilities, as the decoder weighs it) is under the decision threshold
-  (its paragraph's, where the model has one per spin rate: ``decision.RateThresholds``);
+  (its paragraph's, where the model has one per spin rate: ``decision.RateThresholds``; with a
+  second reading, moved by ``Params.first_reading_margin``: the second may still restore it);
 - ``likeliest, over the threshold``: restored, unless the decoder (spans, second reading) undoes it.
 
 Under the table, of the substitutions lost after being listed, those whose likeliest asked candidate
@@ -36,6 +37,7 @@ from collections import Counter, defaultdict
 
 from unspin.bench.metrics import _norm, gold_runs
 from unspin.bench.run import select_documents, spun_items
+from unspin.decision import moved
 from unspin.restore import Restorer, make_restorer
 from unspin.scoring import Params
 from unspin.spin import STYLES
@@ -112,6 +114,8 @@ def main() -> int:
     # The rows before any decision: the same restorer without its model, which then scores them.
     restorer = Restorer(base.lexicon, base.lm, params, neural_lm=base.neural, use_decision_model=False)
     model = base.decision
+    # The rows are the first reading's: with a second reading, the first decides at its margin.
+    first_margin = params.first_reading_margin if restorer.neural is not None and params.second_pass else 0.0
     if model is None:
         print("no decision model ships for this engine", file=sys.stderr)
         return 1
@@ -130,7 +134,7 @@ def main() -> int:
         threshold_at: dict[tuple[int, int], float] = {}  # (a span's rows share their paragraph's)
         for (a, b, candidate, features), q in zip(rows, probabilities):
             at[(a, b)].append((float(q), candidate.lower()))
-            threshold_at[(a, b)] = model.threshold_for(features)
+            threshold_at[(a, b)] = moved(model.threshold_for(features), first_margin)
         for (a, b, original), members in gold_runs(spun, edits).items():
             if len(members) != 1:
                 continue

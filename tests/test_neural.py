@@ -221,7 +221,10 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
     from unspin.results import apply_spans
 
     def restore(second_pass: bool, threshold: float):
-        params = dataclasses.replace(restorer.params, second_pass=second_pass)
+        # (both readings at the one threshold: the first reading alone is then what `once` gives)
+        params = dataclasses.replace(
+            restorer.params, second_pass=second_pass, first_reading_margin=0.0, second_reading_margin=0.0
+        )
         r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
         r.decision = copy.copy(r.decision)
         r.decision.threshold = threshold  # (low: many edits from the random tiny model, much to read again)
@@ -245,6 +248,37 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
             assert not any(f.start < s.end and s.start < f.end for f in once.spans)
         added_any |= bool(added)
     assert added_any, "the second reading should find more here"
+
+
+def test_easy_first_each_reading_decides_at_its_own_margin_from_the_threshold(tiny, restorer):
+    import copy
+    import dataclasses
+
+    from unspin.restore import Restorer
+
+    source = "The firm was small.\n\n" + SPUN + " The firm commenced trading in the fountain.\n"
+
+    def spans(threshold: float, second_pass: bool = True, first: float = 0.0, second: float = 0.0):
+        params = dataclasses.replace(
+            restorer.params, second_pass=second_pass, first_reading_margin=first, second_reading_margin=second
+        )
+        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+        r.decision = copy.copy(r.decision)
+        r.decision.threshold = threshold  # (low: many edits from the random tiny model)
+        r.decision.by_rate = None  # (the one threshold for every paragraph)
+        return set(r.restore(source).spans)
+
+    # (what the random tiny model edits depends on the shipped decision model: a few thresholds,
+    # so that the margins make a difference somewhere whatever the model)
+    mattered = False
+    for t in (0.05, 0.1, 0.2, 0.3):
+        easy_first = spans(t, first=0.1, second=-0.1)
+        assert spans(t + 0.1, second_pass=False) <= easy_first  # the first reading decides at t + 0.1
+        # each margin is from the model's threshold, not from the other reading's
+        both_stricter = spans(t, first=0.1, second=0.1)
+        assert both_stricter == spans(t + 0.1)
+        mattered |= easy_first != both_stricter
+    assert mattered, "the second reading's margin should change its edits somewhere"
 
 
 def test_the_gatekeeper_spares_the_neural_lm_the_hopeless_candidates(tiny, restorer):

@@ -394,6 +394,12 @@ def load_decision_model(kind: str) -> LogisticModel | BoostedTrees | None:
     raise ValueError(f"unknown decision model {kind!r}: fast or neural")
 
 
+def moved(threshold: float, margin: float) -> float:
+    """``threshold`` moved by ``margin`` (the neural engine's readings, ``Params.first_reading_margin``),
+    within [0.01, 0.99]: an edit always needs some evidence, and can always be made."""
+    return min(max(threshold + margin, 0.01), 0.99) if margin else threshold
+
+
 def choose(rows: list[Row], threshold: float) -> list[tuple[Row, list[Row]]]:
     """Best non-overlapping set of edits: weighted interval scheduling on log-odds over the threshold.
 

@@ -138,7 +138,8 @@ class Restorer:
         gated = self.honest is not None and self.neural is not None
         skip = [self.honest(para) for _, para in batch] if gated else None
         rows = self._batch_rows(batch, evidence, states=states, skip=skip)
-        found = [self._decided_spans(para, *prepared) for (_, para), prepared in zip(batch, rows)]
+        margin = self.params.first_reading_margin if second_pass else 0.0  # (easy first: see Params)
+        found = [self._decided_spans(para, *prepared, margin) for (_, para), prepared in zip(batch, rows)]
         if second_pass:
             first = [
                 next(([r.features[i] for i in _PARAGRAPH] for rs in rws for r in rs), None)
@@ -149,9 +150,10 @@ class Restorer:
             yield offset, para, [replace(s, start=s.start + offset, end=s.end + offset) for s in spans]
 
     def _decided_spans(
-        self, para: str, chunks: list[_Prepared], chunk_rows: list[list[decision.Row]]
+        self, para: str, chunks: list[_Prepared], chunk_rows: list[list[decision.Row]], margin: float = 0.0
     ) -> list[Span]:
-        """The decision model's edits in one paragraph (paragraph offsets)."""
+        """The decision model's edits in one paragraph (paragraph offsets), at its threshold moved
+        by ``margin`` (``decision.moved``)."""
         spans = []
         every = [r for rows in chunk_rows for r in rows]  # (one call per paragraph: numpy's cost is per call)
         for r, q in zip(every, self.decision.probabilities([r.features for r in every])):
@@ -160,7 +162,8 @@ class Restorer:
             if not rows:
                 continue
             # (one threshold per chunk: its rows share their paragraph's spin-rate estimate)
-            for row, rivals in decision.choose(rows, self.decision.threshold_for(rows[0].features)):
+            threshold = decision.moved(self.decision.threshold_for(rows[0].features), margin)
+            for row, rivals in decision.choose(rows, threshold):
                 d = decode.Decision(
                     option=row.option,
                     probability=row.probability,
@@ -183,7 +186,8 @@ class Restorer:
         other word. The decision model judges an edit in its observed context, and a spinner
         swaps neighbours too ("the invoice handed"): once "invoice" is back to "bill", "handed"
         reads as the odd one out and "passed" fits; the neural LM reads the whole restored prefix.
-        The first reading's edits stand; each paragraph is read with the document's evidence as
+        The first reading's edits stand, and the second decides at its own threshold
+        (``Params.second_reading_margin``: easy first); each paragraph is read with the document's evidence as
         its first reading left it (``states``: not what later paragraphs of the batch added, so
         a paragraph gets the same edits in any batch) and the neural spin rate and own-form share
         that reading found (``first_reading``). Paragraph offsets in and out."""
@@ -205,7 +209,7 @@ class Restorer:
                 for i, value in zip(_PARAGRAPH, first_reading[k]):  # (it had rows: it has spans)
                     r.features[i] = value
             added = []
-            for s in self._decided_spans(restored, chunks, chunk_rows):
+            for s in self._decided_spans(restored, chunks, chunk_rows, self.params.second_reading_margin):
                 shift = sum(delta for _, rb, delta in moved if rb <= s.start)  # edits before it
                 start, end = s.start - shift, s.end - shift
                 added.append(replace(s, start=start, end=end, observed=para[start:end]))
