@@ -268,7 +268,7 @@ class _Thresholded:
 
     @property
     def lowest_threshold(self) -> float:
-        """The least probability any edit is made at."""
+        """The least probability any edit is made at, before a reading's margin (``moved``)."""
         return min(self.by_rate.thresholds) if self.by_rate is not None else self.threshold
 
 
