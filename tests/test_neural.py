@@ -71,6 +71,17 @@ def edits_for(text: str, pairs: list[tuple[str, str]]) -> list[Edit]:
     return out
 
 
+def at_threshold(r, threshold: float):
+    """``r`` deciding at one ``threshold`` for every paragraph (a copy of its model): low ones give
+    many edits from the random tiny model, and much to read again."""
+    import copy
+
+    r.decision = copy.copy(r.decision)
+    r.decision.threshold = threshold
+    r.decision.by_rate = None
+    return r
+
+
 SPUN = "The invoice handed the Senate on Tuesday. Then the Pale Home said the president was blazed."
 
 
@@ -214,7 +225,6 @@ def test_paragraphs_read_together_give_what_each_gives_alone(tiny, restorer):
 
 
 def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restorer):
-    import copy
     import dataclasses
 
     from unspin.restore import Restorer
@@ -225,10 +235,7 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
         params = dataclasses.replace(
             restorer.params, second_pass=second_pass, first_reading_margin=0.0, second_reading_margin=0.0
         )
-        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
-        r.decision = copy.copy(r.decision)
-        r.decision.threshold = threshold  # (low: many edits from the random tiny model, much to read again)
-        r.decision.by_rate = None  # (the one threshold for every paragraph)
+        r = at_threshold(Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny), threshold)
         return r.restore(source)
 
     # The edits to read again are in the second paragraph: the added spans' offsets must hold.
@@ -251,7 +258,6 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
 
 
 def test_easy_first_each_reading_decides_at_its_own_margin_from_the_threshold(tiny, restorer):
-    import copy
     import dataclasses
 
     from unspin.restore import Restorer
@@ -262,10 +268,7 @@ def test_easy_first_each_reading_decides_at_its_own_margin_from_the_threshold(ti
         params = dataclasses.replace(
             restorer.params, second_pass=second_pass, first_reading_margin=first, second_reading_margin=second
         )
-        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
-        r.decision = copy.copy(r.decision)
-        r.decision.threshold = threshold  # (low: many edits from the random tiny model)
-        r.decision.by_rate = None  # (the one threshold for every paragraph)
+        r = at_threshold(Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny), threshold)
         return set(r.restore(source).spans)
 
     # (what the random tiny model edits depends on the shipped decision model: a few thresholds,
@@ -428,16 +431,10 @@ def test_rows_count_each_candidate_in_the_document_so_far(tiny, restorer):
 
 
 def test_a_paragraph_the_gate_calls_honest_is_neither_read_nor_edited(tiny, restorer, monkeypatch):
-    import copy
-
     from unspin.restore import Restorer
 
     def restorer_with(**gate) -> Restorer:
-        r = Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny, **gate)
-        r.decision = copy.copy(r.decision)
-        r.decision.threshold = 0.05  # (low: many edits from the random tiny model)
-        r.decision.by_rate = None  # (the one threshold for every paragraph)
-        return r
+        return at_threshold(Restorer(restorer.lexicon, restorer.lm, neural_lm=tiny, **gate), 0.05)
 
     source = "\n\n".join([SPUN, "The firm commenced trading and acquired a small rival.", SPUN.upper()])
     everything = restorer_with().restore(source).spans
