@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed
 
 setup: $(STAMP)
 
-$(STAMP): pyproject.toml scripts/system-deps.sh
+$(STAMP): pyproject.toml scripts/system-deps.sh src/unspin/_trigram.c
 	bash scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
@@ -25,7 +25,7 @@ demo: setup
 test: setup
 	bash scripts/system-deps.sh --browser   # Debian's chromium, for tests/test_web.py
 	$(BIN)/ruff check src tests bench
-	UNSPIN_REQUIRE_BROWSER=1 $(BIN)/pytest -q
+	UNSPIN_REQUIRE_BROWSER=1 UNSPIN_REQUIRE_COMPILED_LM=1 $(BIN)/pytest -q
 	$(BIN)/unspin bench --quick
 
 # Optional: the neural re-scorer (Gemma 3 270M, Gemma Terms of Use), converted once (~1 min).

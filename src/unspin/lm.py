@@ -1,7 +1,9 @@
 """Stage 3a: the context model — a trigram LM over lower-case words.
 
 The default model is the CMU Sphinx generic US-English trigram LM that ships
-inside the ``pocketsphinx`` wheel (72k words, 2M bigrams, 1.7M trigrams).
+inside the ``pocketsphinx`` wheel (72k words, 2M bigrams, 1.7M trigrams),
+looked up through pocketsphinx's own C functions (``_trigram.c``) where that
+helper was built, else through pocketsphinx's Python wrapper: the same scores.
 Scores are natural-log probabilities.
 """
 
@@ -9,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+from collections.abc import Callable
 from functools import lru_cache
 
 from . import resources
@@ -21,6 +24,25 @@ _OOV_DISCOUNT = math.log(0.1)
 _FLOOR = 1e-9
 
 
+def _compiled_prob(path: str) -> Callable[[str], int] | None:
+    """pocketsphinx's look-up called from C (``_trigram.c``): ``prob("house white the")``, the
+    same integer as ``NGramModel.prob(["house", "white", "the"])`` at about half the cost (on
+    spun text most look-ups are new trigrams, BENCHMARKS.md 6 Dec). None where the helper
+    wasn't built or can't find pocketsphinx's functions; set ``UNSPIN_PURE_LM=1`` to skip it."""
+    if os.environ.get("UNSPIN_PURE_LM"):
+        return None
+    try:
+        import pocketsphinx._pocketsphinx as library
+
+        from . import _trigram
+    except ImportError:
+        return None
+    try:
+        return _trigram.Model(library.__file__, path).prob
+    except (OSError, ValueError):  # a pocketsphinx without these symbols: the wrapper will do
+        return None
+
+
 class TrigramLM:
     """``logp(word, history)``: log P(word | last two words).
 
@@ -30,9 +52,19 @@ class TrigramLM:
     """
 
     def __init__(self, path: str | os.PathLike | None = None):
-        from pocketsphinx import Config, LogMath, NGramModel
+        path = str(path or resources.trigram_lm_path())
+        prob = _compiled_prob(path)
+        #: which look-up answers: "compiled" (``_trigram.c``) or "pocketsphinx" (its Python wrapper)
+        self.backend = "compiled" if prob else "pocketsphinx"
+        if prob is None:
+            from pocketsphinx import Config, LogMath, NGramModel
 
-        self._model = NGramModel(Config(), LogMath(), str(path or resources.trigram_lm_path()))
+            model = NGramModel(Config(), LogMath(), path)
+
+            def prob(key: str) -> int:
+                return model.prob(key.split(" "))
+
+        self._prob = prob
         # A plain dict beats lru_cache here: the hot path is a single get(). Keys are the words
         # joined by spaces, most recent first ("house white the"), not tuples: a dict of strings
         # and floats is never tracked by the garbage collector, whose full collections walked
@@ -49,15 +81,15 @@ class TrigramLM:
     def look_up(self, key: str) -> float:
         """``logp`` of a cache key ("house white the") the cache doesn't have yet. The hot
         loop (``decode.local_scores``) builds the key itself and calls this on a miss: half
-        of a cold restore's time is misses, and the key is the word list pocketsphinx wants."""
+        of a cold restore's time is misses, and the key is what the compiled look-up reads."""
         self.queries += 1
         if len(self.cache) > 2_000_000:  # bounded memory on huge inputs
             self.cache.clear()
-        words = key.split(" ")
-        p = self._model.prob(words) * _TO_NATS
+        p = self._prob(key) * _TO_NATS
         if p < -1000:  # out of vocabulary
-            self.oov.add(words[0])
-            p = oov_logp(words[0])
+            word = key.split(" ", 1)[0]
+            self.oov.add(word)
+            p = oov_logp(word)
         self.cache[key] = p
         return p
 

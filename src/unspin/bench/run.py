@@ -18,12 +18,13 @@ from __future__ import annotations
 import json
 import multiprocessing
 import resource
+import statistics
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
 
-from .. import text
+from .. import lm, text
 from ..resources import ResourceError
 from ..restore import Restorer, make_restorer, neural_restorer
 from ..spin import STYLES, Spinner
@@ -294,8 +295,12 @@ def _peak_mb(_: object = None) -> float:
         return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def speed(words: int, split: str = "test") -> dict:
-    """Words/s in fresh processes (CPU time), cold and after a warm-up of as many words."""
+def speed(words: int, split: str = "test", repeats: int = 3) -> dict:
+    """Words/s in fresh processes (CPU time), cold and after a warm-up of as many words.
+
+    Restore's one-core figures are the median of ``repeats`` fresh processes, each with its
+    range: one pass times a second or so of CPU, and on a shared VM one such pass may be off by
+    ±5 % or more (BENCHMARKS.md 6 Dec), more than the differences worth measuring."""
     docs = select_documents(split, 2 * words)
     spinner = Spinner()
     texts = [spinner.spin(d.text, rate=0.3, seed=k, style="mixed").spun for k, d in enumerate(docs)]
@@ -307,11 +312,14 @@ def speed(words: int, split: str = "test") -> dict:
     )  # fmt: skip
     ctx = multiprocessing.get_context("spawn")  # fresh interpreters: no caches carried over
     peaks = []  # each worker's, asked after its work
-    with ctx.Pool(1) as pool:
-        cold, warm = pool.apply(_timed, ("restore", [warm_up, timed]))
-        peaks.append(pool.apply(_peak_mb))
-    with ctx.Pool(1) as pool:  # clean text alike, in its own process (other documents warm it up)
-        _, restore_clean = pool.apply(_timed, ("restore", [clean_warm_up, clean_timed]))
+    spun_runs, clean_runs = [], []
+    for _ in range(repeats):
+        with ctx.Pool(1) as pool:
+            spun_runs.append(pool.apply(_timed, ("restore", [warm_up, timed])))
+            peaks.append(pool.apply(_peak_mb))
+        with ctx.Pool(1) as pool:  # clean text alike, in its own process (other documents warm it up)
+            clean_runs.append(pool.apply(_timed, ("restore", [clean_warm_up, clean_timed]))[1])
+    cold_runs, warm_runs = [r[0] for r in spun_runs], [r[1] for r in spun_runs]
     with ctx.Pool(1) as pool:
         batches = [clean_warm_up + warm_up, clean_timed, timed]
         _, check_clean, check_spun = pool.apply(_timed, ("check", batches))
@@ -330,13 +338,22 @@ def speed(words: int, split: str = "test") -> dict:
         spinner.spin(t, seed=k)
     spin_rate = n / (time.process_time() - t0)
     return {
-        "words": n, "startup_s": float(out.stdout), "restore_words_per_s_1core_cold": cold,
-        "restore_words_per_s_1core_warm": warm, "restore_words_per_s_1core_clean": restore_clean,
+        "words": n, "startup_s": float(out.stdout), "trigram_look_up": lm.load().backend,
+        "restore_words_per_s_1core_cold": statistics.median(cold_runs),
+        "restore_words_per_s_1core_warm": statistics.median(warm_runs),
+        "restore_words_per_s_1core_clean": statistics.median(clean_runs),
+        "restore_runs_1core": {"cold": cold_runs, "warm": warm_runs, "clean": clean_runs},
         "restore_words_per_s_2procs": two_procs,
         "check_words_per_s_1core_clean": check_clean, "check_words_per_s_1core_spun": check_spun,
         "spin_words_per_s_1core": spin_rate, "spin_words_per_s_2procs": spin_two,
         "peak_rss_mb_children": max(peaks),
     }  # fmt: skip
+
+
+def _median_and_range(speed_result: dict, which: str) -> str:
+    runs = speed_result["restore_runs_1core"][which]
+    spread = f" ({min(runs):,.0f}–{max(runs):,.0f})" if len(runs) > 1 else ""
+    return f"{statistics.median(runs):,.0f} words/s{spread}"
 
 
 def _pct(x: float) -> str:
@@ -367,15 +384,16 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
             lines.append(f"| {r.suite}, {r.style} | {rate} | {rel} |")
     if speed_result:
         s = speed_result
+        runs = f", median of {len(s['restore_runs_1core']['warm'])} processes"
         lines += [
             "",
             "| speed | value |",
             "|---|---|",
-            f"| restore, one core, cold caches | {s['restore_words_per_s_1core_cold']:,.0f} words/s |",
-            f"| restore, one core, after {s['words']:,} words: text spun at 30 % | "
-            f"{s['restore_words_per_s_1core_warm']:,.0f} words/s |",
-            "| restore, one core, clean text (after as much other clean text) | "
-            f"{s['restore_words_per_s_1core_clean']:,.0f} words/s |",
+            f"| restore, one core, cold caches{runs} | {_median_and_range(s, 'cold')} |",
+            f"| restore, one core, after {s['words']:,} words: text spun at 30 %{runs} | "
+            f"{_median_and_range(s, 'warm')} |",
+            f"| restore, one core, clean text (after as much other clean text){runs} | "
+            f"{_median_and_range(s, 'clean')} |",
             f"| restore, two processes (wall clock, with start-up) | "
             f"{s['restore_words_per_s_2procs']:,.0f} words/s |",
             f"| check, one core, after {2 * s['words']:,} words: clean text | "
@@ -386,6 +404,7 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
             f"| spin, two processes (wall clock, with loading the tables) | "
             f"{s['spin_words_per_s_2procs']:,.0f} words/s |",
             f"| start-up (import + load models) | {s['startup_s']:.2f} s |",
+            f"| trigram look-up | {s['trigram_look_up']} |",
             f"| peak memory of a worker process (restore or spin) | {s['peak_rss_mb_children']:,.0f} MB |",
         ]
     return "\n".join(lines)
@@ -409,7 +428,9 @@ def main(args) -> int:
             detection = run_detection(
                 det_rates, words, args.split, log=lambda *a: print(*a, file=sys.stderr), neural=args.neural
             )
-        speed_result = speed(min(words // 2, 20_000), args.split) if "speed" in suites else None
+        speed_result = None
+        if "speed" in suites:
+            speed_result = speed(min(words // 2, 20_000), args.split, repeats=1 if args.quick else 3)
     except (BenchError, corpora.CorpusError) as e:
         print(f"unspin bench: {e}", file=sys.stderr)
         return 2
