@@ -4,8 +4,10 @@ Python wrapper must give the same scores.
 Without the compiled helper the comparison is skipped, unless ``UNSPIN_REQUIRE_COMPILED_LM``
 is set (``make test`` sets it: `pip install -e .` builds the helper there)."""
 
+import math
 import os
 import random
+import types
 from pathlib import Path
 
 import pytest
@@ -65,6 +67,30 @@ def test_a_key_of_more_than_three_words_is_refused():
         compiled.prob("the white house today")
     with pytest.raises(TypeError):
         compiled.prob(b"house white the")
+
+
+def test_the_compiled_scoring_loop_gives_the_same_floats_and_fills_the_cache_alike():
+    """``TrigramLM.score_terms`` in C against the same method in Python: the sum (to the last
+    bit), where it stops at the floor, the cache's keys and values, and the unknown words."""
+    model = lm.TrigramLM()
+    if model.backend != "compiled":
+        compiled_model()  # skips, or fails where the helper is required
+    python_loop = types.MethodType(lm.TrigramLM.score_terms, model)
+    words = [k.split(" ")[0] for k in sample_keys()[::3]]
+    rng = random.Random(1)
+    stopped = 0
+    for _ in range(2000):
+        run = tuple(rng.sample(words, rng.randint(1, 4)))
+        history = tuple(rng.sample(words, rng.randint(0, 2)))
+        start, floor = rng.uniform(-5, 5), rng.choice([-math.inf, -6.0, -15.0])
+        results = []
+        for score_terms in (python_loop, model.score_terms):
+            model.cache.clear()
+            model.oov.clear()
+            results.append((score_terms(run, history, start, floor), dict(model.cache), set(model.oov)))
+        assert results[0] == results[1]
+        stopped += results[0][0] < floor
+    assert stopped > 100  # the floor was reached often enough to test where the loop stops
 
 
 def test_the_lm_scores_the_same_without_the_compiled_look_up(monkeypatch):

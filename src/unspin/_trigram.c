@@ -202,6 +202,166 @@ static PyObject *Model_prob(Model *self, PyObject *key)
     return PyLong_FromLong(self->ng_prob(self->model, ids[0], ids + 1, count - 1, &n_used));
 }
 
+/* Scorer: the engine's hot loop (decode.local_scores, scoring.window_logp) in C.
+ *
+ * score(words, history, start, floor) -> float is, term for term, lm.TrigramLM.score_terms:
+ * start + the sum of log P(word | its two words before) over ``words``, ``history`` (a tuple
+ * of at most two words, most recent first) before the first, stopping as soon as the sum is
+ * under ``floor``. Each term is read from the Python dict ``cache`` under the same key the
+ * Python code uses ("house white the") or, on a miss, looked up, turned into nats, handed
+ * to ``oov(word)`` where the word is unknown (under ``oov_below``), and stored there (the
+ * dict cleared first once it holds more than ``limit`` keys). Same keys, same values, the
+ * same additions in the same order: the same floats as the Python loop. */
+typedef struct {
+    PyObject_HEAD
+    Model *model;
+    PyObject *cache;
+    PyObject *oov;
+    double to_nats;
+    double oov_below;
+    Py_ssize_t limit;
+} Scorer;
+
+static void Scorer_dealloc(Scorer *self)
+{
+    Py_XDECREF(self->model);
+    Py_XDECREF(self->cache);
+    Py_XDECREF(self->oov);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject ModelType;
+
+static int Scorer_init(Scorer *self, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = {"model", "cache", "oov", "to_nats", "oov_below", "limit", NULL};
+    PyObject *model, *cache, *oov;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O!O!Oddn", kwlist, &ModelType, &model, &PyDict_Type,
+                                     &cache, &oov, &self->to_nats, &self->oov_below, &self->limit))
+        return -1;
+    if (!PyCallable_Check(oov)) {
+        PyErr_SetString(PyExc_TypeError, "oov must be callable");
+        return -1;
+    }
+    Py_INCREF(model);
+    Py_INCREF(cache);
+    Py_INCREF(oov);
+    Py_XSETREF(self->model, (Model *)model);
+    Py_XSETREF(self->cache, cache);
+    Py_XSETREF(self->oov, oov);
+    return 0;
+}
+
+#define MAX_KEY 512 /* bytes: a longer key (three very long "words") goes the slow way */
+
+/* log P(word | h1 h2) in nats for the key's pieces, through the cache. A new reference. */
+static PyObject *term(Scorer *self, PyObject *word, const char *piece[], const Py_ssize_t length[], int count)
+{
+    char buf[MAX_KEY];
+    Py_ssize_t n = 0;
+    for (int k = 0; k < count; k++) {
+        if (n + length[k] + 1 > MAX_KEY) {
+            PyErr_SetString(PyExc_ValueError, "a key over 512 bytes");
+            return NULL;
+        }
+        if (k)
+            buf[n++] = ' ';
+        memcpy(buf + n, piece[k], length[k]);
+        n += length[k];
+    }
+    PyObject *key = PyUnicode_DecodeUTF8(buf, n, NULL);
+    if (key == NULL)
+        return NULL;
+    PyObject *value = PyDict_GetItemWithError(self->cache, key);
+    if (value != NULL) {
+        Py_INCREF(value);
+        Py_DECREF(key);
+        return value;
+    }
+    if (PyErr_Occurred()) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    int ids[MAX_WORDS], n_used;
+    for (int k = 0; k < count; k++)
+        ids[k] = word_id(self->model, piece[k], length[k]);
+    Model *m = self->model;
+    double nats = m->ng_prob(m->model, ids[0], ids + 1, count - 1, &n_used) * self->to_nats;
+    value = nats < self->oov_below ? PyObject_CallOneArg(self->oov, word) : PyFloat_FromDouble(nats);
+    if (value != NULL && PyDict_GET_SIZE(self->cache) > self->limit)
+        PyDict_Clear(self->cache); /* bounded memory on huge inputs, as lm.TrigramLM.look_up */
+    if (value == NULL || PyDict_SetItem(self->cache, key, value) < 0) {
+        Py_XDECREF(value);
+        Py_DECREF(key);
+        return NULL;
+    }
+    Py_DECREF(key);
+    return value;
+}
+
+static PyObject *Scorer_score(Scorer *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyTuple_Check(args[0]) || !PyTuple_Check(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "score(words: tuple, history: tuple, start: float, floor: float)");
+        return NULL;
+    }
+    PyObject *words = args[0], *history = args[1];
+    double total = PyFloat_AsDouble(args[2]), floor = PyFloat_AsDouble(args[3]);
+    if (PyErr_Occurred())
+        return NULL;
+    /* piece[0] is the word, piece[1..] its history, most recent first */
+    const char *piece[MAX_WORDS] = {NULL};
+    Py_ssize_t length[MAX_WORDS] = {0};
+    int count = 1;
+    Py_ssize_t n_history = PyTuple_GET_SIZE(history);
+    for (Py_ssize_t k = 0; k < n_history && k < MAX_WORDS - 1; k++) {
+        piece[1 + k] = PyUnicode_AsUTF8AndSize(PyTuple_GET_ITEM(history, k), &length[1 + k]);
+        if (piece[1 + k] == NULL)
+            return NULL;
+        count++;
+    }
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(words); i++) {
+        PyObject *word = PyTuple_GET_ITEM(words, i);
+        piece[0] = PyUnicode_AsUTF8AndSize(word, &length[0]);
+        if (piece[0] == NULL)
+            return NULL;
+        PyObject *value = term(self, word, piece, length, count);
+        if (value == NULL)
+            return NULL;
+        total += PyFloat_AsDouble(value);
+        Py_DECREF(value);
+        if (PyErr_Occurred())
+            return NULL;
+        if (total < floor)
+            break;
+        /* the next history: this word, then the most recent before it */
+        piece[2] = piece[1];
+        length[2] = length[1];
+        piece[1] = piece[0];
+        length[1] = length[0];
+        count = count < MAX_WORDS ? count + 1 : MAX_WORDS;
+    }
+    return PyFloat_FromDouble(total);
+}
+
+static PyMethodDef Scorer_methods[] = {
+    {"score", (PyCFunction)(void (*)(void))Scorer_score, METH_FASTCALL,
+     "score(words, history, start, floor) -> float: as lm.TrigramLM.score_terms."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyTypeObject ScorerType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "unspin._trigram.Scorer",
+    .tp_doc = "Scorer(model, cache, oov, to_nats, oov_below, limit): the LM terms of a run of words.",
+    .tp_basicsize = sizeof(Scorer),
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_new = PyType_GenericNew,
+    .tp_init = (initproc)Scorer_init,
+    .tp_dealloc = (destructor)Scorer_dealloc,
+    .tp_methods = Scorer_methods,
+};
+
 static PyMethodDef Model_methods[] = {
     {"prob", (PyCFunction)Model_prob, METH_O,
      "prob(key) -> int: log P(first word | the rest, most recent first), base 1.0001."},
@@ -229,7 +389,7 @@ static struct PyModuleDef module = {
 
 PyMODINIT_FUNC PyInit__trigram(void)
 {
-    if (PyType_Ready(&ModelType) < 0)
+    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&ScorerType) < 0)
         return NULL;
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
@@ -237,6 +397,12 @@ PyMODINIT_FUNC PyInit__trigram(void)
     Py_INCREF(&ModelType);
     if (PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0) {
         Py_DECREF(&ModelType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&ScorerType);
+    if (PyModule_AddObject(m, "Scorer", (PyObject *)&ScorerType) < 0) {
+        Py_DECREF(&ScorerType);
         Py_DECREF(m);
         return NULL;
     }

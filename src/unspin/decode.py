@@ -51,14 +51,13 @@ def local_scores(
     if floor is None:
         floor = default_floor(params)
     out: list[list[tuple[float, Option]]] = []
-    cached, look_up = lm.cache.get, lm.look_up
+    score_terms = lm.score_terms
     channel_weight, discount = params.channel_weight, params.unigram_discount
     for i, opts in enumerate(by_start):
         if not opts:
             out.append([])
             continue
         hist = history_of([*start_hist, *words[max(0, i - 2) : i]])
-        hist_key = " ".join(hist)  # (the cache's key format: lm.TrigramLM.cache)
         scored = []
         # Per span end: the right context and the score of keeping the observed words.
         keep: dict[int, tuple[tuple[str, ...], float]] = {}
@@ -72,18 +71,9 @@ def local_scores(
             right, base = right_base
             # Every LM term is <= 0, so once the running score drops below the floor
             # the option can't pass any prefilter: stop scoring it (saves most LM look-ups).
-            # (prior() and extend() inlined: this loop is the engine's hot path)
+            # (prior() inlined: this loop is the engine's hot path)
             s = channel_weight * opt.channel - discount * opt.unigram_gain + opt.doc_gain - base
-            # The history is carried as the cache key's tail ("white the"), not a tuple: one
-            # string concatenation per look-up instead of a tuple and a join.
-            tail, last = hist_key, hist[0] if hist else ""
-            for w in opt.words + right:
-                key = w + " " + tail if tail else w
-                p = cached(key)
-                s += look_up(key) if p is None else p
-                if s < floor:
-                    break
-                tail, last = (w + " " + last if tail else w), w
+            s = score_terms(opt.words + right, hist, s, floor)
             if s >= floor:
                 scored.append((s, opt))
         scored.sort(key=lambda x: -x[0])

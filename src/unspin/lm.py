@@ -24,7 +24,13 @@ _OOV_DISCOUNT = math.log(0.1)
 _FLOOR = 1e-9
 
 
-def _compiled_prob(path: str) -> Callable[[str], int] | None:
+# The cache is cleared past this many keys: bounded memory on huge inputs.
+_CACHE_LIMIT = 2_000_000
+# pocketsphinx answers a word it doesn't know with "log 0", far under this.
+_OOV_BELOW = -1000.0
+
+
+def _compiled_model(path: str):  # -> unspin._trigram.Model | None
     """pocketsphinx's look-up called from C (``_trigram.c``): ``prob("house white the")``, the
     same integer as ``NGramModel.prob(["house", "white", "the"])`` at about half the cost (on
     spun text most look-ups are new trigrams, BENCHMARKS.md 6 Dec). None where the helper
@@ -38,7 +44,7 @@ def _compiled_prob(path: str) -> Callable[[str], int] | None:
     except ImportError:
         return None
     try:
-        return _trigram.Model(library.__file__, path).prob
+        return _trigram.Model(library.__file__, path)
     except (OSError, ValueError):  # a pocketsphinx without these symbols: the wrapper will do
         return None
 
@@ -53,25 +59,28 @@ class TrigramLM:
 
     def __init__(self, path: str | os.PathLike | None = None):
         path = str(path or resources.trigram_lm_path())
-        prob = _compiled_prob(path)
-        #: which look-up answers: "compiled" (``_trigram.c``) or "pocketsphinx" (its Python wrapper)
-        self.backend = "compiled" if prob else "pocketsphinx"
-        if prob is None:
-            from pocketsphinx import Config, LogMath, NGramModel
-
-            model = NGramModel(Config(), LogMath(), path)
-
-            def prob(key: str) -> int:
-                return model.prob(key.split(" "))
-
-        self._prob = prob
         # A plain dict beats lru_cache here: the hot path is a single get(). Keys are the words
         # joined by spaces, most recent first ("house white the"), not tuples: a dict of strings
         # and floats is never tracked by the garbage collector, whose full collections walked
         # a tuple-keyed cache (~10 % of restore's time, BENCHMARKS.md 26 Nov). Words have no spaces.
+        # Never rebound: the compiled scorer holds this dict.
         self.cache: dict[str, float] = {}
         self.oov: set[str] = set()  # words the model doesn't know, as look-ups find them
-        self.queries = 0
+        compiled = _compiled_model(path)
+        #: which look-up answers: "compiled" (``_trigram.c``) or "pocketsphinx" (its Python wrapper)
+        self.backend = "compiled" if compiled else "pocketsphinx"
+        if compiled is None:
+            from pocketsphinx import Config, LogMath, NGramModel
+
+            model = NGramModel(Config(), LogMath(), path)
+            self._prob: Callable[[str], int] = lambda key: model.prob(key.split(" "))
+        else:
+            from ._trigram import Scorer
+
+            self._prob = compiled.prob
+            # The same loop as score_terms below, in C (the engine's hot path): same floats.
+            scorer = Scorer(compiled, self.cache, self._oov, _TO_NATS, _OOV_BELOW, _CACHE_LIMIT)
+            self.score_terms = scorer.score
 
     def logp(self, word: str, history: tuple[str, ...]) -> float:
         key = " ".join((word, *history))  # (see self.cache)
@@ -82,16 +91,37 @@ class TrigramLM:
         """``logp`` of a cache key ("house white the") the cache doesn't have yet. The hot
         loop (``decode.local_scores``) builds the key itself and calls this on a miss: half
         of a cold restore's time is misses, and the key is what the compiled look-up reads."""
-        self.queries += 1
-        if len(self.cache) > 2_000_000:  # bounded memory on huge inputs
-            self.cache.clear()
         p = self._prob(key) * _TO_NATS
-        if p < -1000:  # out of vocabulary
-            word = key.split(" ", 1)[0]
-            self.oov.add(word)
-            p = oov_logp(word)
+        if p < _OOV_BELOW:
+            p = self._oov(key.split(" ", 1)[0])
+        if len(self.cache) > _CACHE_LIMIT:
+            self.cache.clear()
         self.cache[key] = p
         return p
+
+    def _oov(self, word: str) -> float:
+        self.oov.add(word)
+        return oov_logp(word)
+
+    def score_terms(
+        self, words: tuple[str, ...], history: tuple[str, ...], start: float, floor: float
+    ) -> float:
+        """``start`` + log P(each of ``words`` | the two before it), ``history`` before the first;
+        the sum so far once it drops under ``floor`` (every term is <= 0, so it can only drop).
+        The engine's hot path (``decode.local_scores``): where ``_trigram.c`` was built, a C
+        version of this same loop replaces it on the instance."""
+        cached, look_up = self.cache.get, self.look_up
+        # The history is carried as the cache key's tail ("white the"), not a tuple: one
+        # string concatenation per look-up instead of a tuple and a join.
+        tail, last = " ".join(history), history[0] if history else ""
+        for w in words:
+            key = w + " " + tail if tail else w
+            p = cached(key)
+            start += look_up(key) if p is None else p
+            if start < floor:
+                break
+            tail, last = (w + " " + last if tail else w), w
+        return start
 
     def known(self, word: str) -> bool:
         """Is ``word`` in the LM's vocabulary?"""

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 from .candidates import Option
 from .lexicon import PIVOT, SOURCES, TERM
-from .lm import TrigramLM, extend
+from .lm import TrigramLM
 
 # The thesauri whose share of the evidence adapts the channel. The pivot is a back-off that
 # only speaks where no thesaurus links a pair (see lexicon): its links keep the plain cost.
@@ -198,8 +198,4 @@ def window_logp(
     lm: TrigramLM, middle: tuple[str, ...], history: tuple[str, ...], right: tuple[str, ...]
 ) -> float:
     """log P(middle + right | history): the LM terms an edit of ``middle`` changes."""
-    total = 0.0
-    for w in middle + right:
-        total += lm.logp(w, history)
-        history = extend(history, w)
-    return total
+    return lm.score_terms(middle + right, history, 0.0, -math.inf)

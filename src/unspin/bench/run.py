@@ -384,7 +384,8 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
             lines.append(f"| {r.suite}, {r.style} | {rate} | {rel} |")
     if speed_result:
         s = speed_result
-        runs = f", median of {len(s['restore_runs_1core']['warm'])} processes"
+        repeats = len(s["restore_runs_1core"]["warm"])
+        runs = f", median of {repeats} processes" if repeats > 1 else ""
         lines += [
             "",
             "| speed | value |",
