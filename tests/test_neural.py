@@ -284,6 +284,36 @@ def test_easy_first_each_reading_decides_at_its_own_margin_from_the_threshold(ti
     assert mattered, "the second reading's margin should change its edits somewhere"
 
 
+def test_the_second_reading_decides_at_the_plain_threshold_in_heavily_spun_paragraphs(tiny, restorer):
+    import dataclasses
+
+    from unspin.decision import RateThresholds
+    from unspin.restore import Restorer
+
+    source = "The firm was small.\n\n" + SPUN + " The firm commenced trading in the fountain.\n"
+
+    def spans(band: float, single: float, second: float, heavy: float):
+        """Every paragraph in one band (threshold ``band``); the model's single threshold ``single``."""
+        margins = {"second_reading_margin": second, "second_reading_heavy_margin": heavy}
+        params = dataclasses.replace(restorer.params, first_reading_margin=0.1, **margins)
+        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+        feature = r.decision.by_rate.feature  # (the shipped model's: its rate estimate's place in a row)
+        r = at_threshold(r, single)
+        r.decision.by_rate = RateThresholds(feature, (), (band,))
+        return set(r.restore(source).spans)
+
+    mattered = False
+    for t in (0.05, 0.1, 0.2, 0.3):
+        # a band at the model's single threshold is heavily spun: the heavy margin, not the other
+        heavy = spans(t, single=t, second=-0.1, heavy=0.0)
+        assert heavy == spans(t, single=t, second=0.0, heavy=0.0)
+        # a band under it is lightly spun: the second reading's own margin
+        light = spans(t, single=t + 0.3, second=-0.1, heavy=0.0)
+        assert light == spans(t, single=t + 0.3, second=-0.1, heavy=-0.1)
+        mattered |= heavy != light
+    assert mattered, "the band should change the second reading's edits somewhere"
+
+
 def test_the_gatekeeper_spares_the_neural_lm_the_hopeless_candidates(tiny, restorer):
     import dataclasses
 

@@ -187,7 +187,8 @@ class Restorer:
         swaps neighbours too ("the invoice handed"): once "invoice" is back to "bill", "handed"
         reads as the odd one out and "passed" fits; the neural LM reads the whole restored prefix.
         The first reading's edits stand, and the second decides at its own threshold
-        (``Params.second_reading_margin``: easy first); each paragraph is read with the document's evidence as
+        (``Params.second_reading_margin``, or ``second_reading_heavy_margin``: easy first); each
+        paragraph is read with the document's evidence as
         its first reading left it (``states``: not what later paragraphs of the batch added, so
         a paragraph gets the same edits in any batch) and the neural spin rate and own-form share
         that reading found (``first_reading``). Paragraph offsets in and out."""
@@ -209,12 +210,21 @@ class Restorer:
                 for i, value in zip(_PARAGRAPH, first_reading[k]):  # (it had rows: it has spans)
                     r.features[i] = value
             added = []
-            for s in self._decided_spans(restored, chunks, chunk_rows, self.params.second_reading_margin):
+            for s in self._decided_spans(restored, chunks, chunk_rows, self._second_margin(chunk_rows)):
                 shift = sum(delta for _, rb, delta in moved if rb <= s.start)  # edits before it
                 start, end = s.start - shift, s.end - shift
                 added.append(replace(s, start=start, end=end, observed=para[start:end]))
             out[k] = sorted(spans + added, key=lambda s: s.start)
         return out
+
+    def _second_margin(self, chunk_rows: list[list[decision.Row]]) -> float:
+        """The second reading's margin for a paragraph (its rows): ``Params.second_reading_margin``,
+        or ``second_reading_heavy_margin`` where its band's threshold says it is heavily spun."""
+        model, params = self.decision, self.params
+        row = next((r for rows in chunk_rows for r in rows), None)
+        banded = row is not None and model.by_rate is not None
+        heavy = banded and model.threshold_for(row.features) >= model.threshold
+        return params.second_reading_heavy_margin if heavy else params.second_reading_margin
 
     def _batch_rows(
         self,
