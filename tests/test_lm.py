@@ -41,7 +41,7 @@ def sample_keys() -> list[str]:
     doesn't know, sentence marks, capitals and non-ASCII letters."""
     words = [w.lower() for f in ("original.txt", "spun.txt") for w in text.WORD_RE.findall(
         (EXAMPLES / f).read_text())]  # fmt: skip
-    words += ["<s>", "</s>", "zzqxv", "House", "café", "naïve", "東京", "a-b", "o'clock", "'s"]
+    words += ["<s>", "</s>", "zzqxv", "House", "café", "naïve", "東京", "a-b", "o'clock", "'s", "ab" * 300]
     rng = random.Random(0)
     keys = []
     for seq in (words, rng.sample(words, len(words))):

@@ -11,6 +11,9 @@
  * NGramModel.prob() -> ngram_prob(), so the same answer, in a fraction of the time.
  * At load it checks its table against ngram_wid() for every word.
  *
+ * Scorer then runs the engine's hot loop on top of it: the LM terms of a run of words
+ * through the Python dict cache that lm.TrigramLM keeps (see Scorer below).
+ *
  * It links to nothing at build time: it finds the functions in pocketsphinx's own
  * extension module (already loaded by Python) with dlopen/dlsym, and reads its own copy
  * of the model with them. If anything is missing it raises ImportError/OSError and
@@ -252,24 +255,35 @@ static int Scorer_init(Scorer *self, PyObject *args, PyObject *kwds)
     return 0;
 }
 
-#define MAX_KEY 512 /* bytes: a longer key (three very long "words") goes the slow way */
+#define KEY_ON_STACK 256 /* bytes: a longer key (very long "words") gets a buffer of its own */
 
-/* log P(word | h1 h2) in nats for the key's pieces, through the cache. A new reference. */
-static PyObject *term(Scorer *self, PyObject *word, const char *piece[], const Py_ssize_t length[], int count)
+/* The cache key of the pieces, "word h1 h2", as a new str. */
+static PyObject *key_of(const char *piece[], const Py_ssize_t length[], int count)
 {
-    char buf[MAX_KEY];
+    char stack[KEY_ON_STACK];
+    Py_ssize_t size = count - 1;
+    for (int k = 0; k < count; k++)
+        size += length[k];
+    char *buf = size <= KEY_ON_STACK ? stack : PyMem_Malloc(size);
+    if (buf == NULL)
+        return PyErr_NoMemory();
     Py_ssize_t n = 0;
     for (int k = 0; k < count; k++) {
-        if (n + length[k] + 1 > MAX_KEY) {
-            PyErr_SetString(PyExc_ValueError, "a key over 512 bytes");
-            return NULL;
-        }
         if (k)
             buf[n++] = ' ';
         memcpy(buf + n, piece[k], length[k]);
         n += length[k];
     }
     PyObject *key = PyUnicode_DecodeUTF8(buf, n, NULL);
+    if (buf != stack)
+        PyMem_Free(buf);
+    return key;
+}
+
+/* log P(word | h1 h2) in nats for the key's pieces, through the cache. A new reference. */
+static PyObject *term(Scorer *self, PyObject *word, const char *piece[], const Py_ssize_t length[], int count)
+{
+    PyObject *key = key_of(piece, length, count);
     if (key == NULL)
         return NULL;
     PyObject *value = PyDict_GetItemWithError(self->cache, key);
