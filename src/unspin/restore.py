@@ -188,10 +188,10 @@ class Restorer:
         reads as the odd one out and "passed" fits; the neural LM reads the whole restored prefix.
         The first reading's edits stand, and the second decides at its own threshold
         (``Params.second_reading_margin``, or ``second_reading_heavy_margin``: easy first); each
-        paragraph is read with the document's evidence as
-        its first reading left it (``states``: not what later paragraphs of the batch added, so
-        a paragraph gets the same edits in any batch) and the neural spin rate and own-form share
-        that reading found (``first_reading``). Paragraph offsets in and out."""
+        paragraph is read with the document's evidence as its first reading left it (``states``:
+        not what later paragraphs of the batch added, so a paragraph gets the same edits in any
+        batch) and the neural spin rate and own-form share that reading found (``first_reading``).
+        Paragraph offsets in and out."""
         todo = [(k, apply_spans(para, found[k]), found[k]) for k, (_, para) in enumerate(batch) if found[k]]
         if not todo:
             return found
