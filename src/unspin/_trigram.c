@@ -1,14 +1,13 @@
 /* unspin._trigram: the trigram LM's look-up without pocketsphinx's Python wrapper.
  *
  * Why: on spun text most of restore's trigram look-ups are new ones (a candidate in its
- * context is a new trigram), and pocketsphinx's NGramModel.prob costs ~0.7 us a call in
- * its wrapper (a list of words, each encoded to bytes, and a malloc) before the C look-up.
- * Most of the C look-up's own time is pocketsphinx's word-to-id hash table (~0.2 us a
- * word: it is built for a decoder that looks words up once). So this module keeps its own
- * table of the model's vocabulary (open addressing, FNV-1a), reads the word ids off the
- * cache key itself ("house white the": the word, then its history, most recent first)
- * and calls ngram_ng_prob() with them: the same function on the same ids as
- * NGramModel.prob() -> ngram_prob(), so the same answer, in a fraction of the time.
+ * context is a new trigram), and pocketsphinx's NGramModel.prob costs ~0.5 us a call in
+ * its wrapper (a list of words, each encoded to bytes, and a malloc) and its word-to-id
+ * hash table before the n-gram search itself (~0.8 us, BENCHMARKS.md 6 Dec). So this
+ * module keeps its own table of the model's vocabulary (open addressing, FNV-1a), reads
+ * the word ids off the cache key itself ("house white the": the word, then its history,
+ * most recent first) and calls ngram_ng_prob() with them: the same function on the same
+ * ids as NGramModel.prob() -> ngram_prob(), so the same answer at about half the cost.
  * At load it checks its table against ngram_wid() for every word.
  *
  * Scorer then runs the engine's hot loop on top of it: the LM terms of a run of words
@@ -178,6 +177,17 @@ static int Model_init(Model *self, PyObject *args, PyObject *kwds)
     return build_vocabulary(self, wid, word, counts(self->model)[0], unknown_wid(self->model));
 }
 
+/* log P(piece[0] | piece[1] piece[2]) in base-1.0001 units: the word, then its history, most
+ * recent first, as UTF-8 pieces (count of them, 1 to 3). Called with the GIL held, always:
+ * pocketsphinx's trie keeps a cache of the last history it read. */
+static int prob_of(const Model *self, const char *piece[], const Py_ssize_t length[], int count)
+{
+    int ids[MAX_WORDS], n_used;
+    for (int k = 0; k < count; k++)
+        ids[k] = word_id(self, piece[k], length[k]);
+    return self->ng_prob(self->model, ids[0], ids + 1, count - 1, &n_used);
+}
+
 /* prob("house white the") -> int: log P(house | the white) in base-1.0001 units, as
  * pocketsphinx's NGramModel.prob(["house", "white", "the"]). One to three words, one
  * space between each. */
@@ -187,7 +197,8 @@ static PyObject *Model_prob(Model *self, PyObject *key)
     const char *s = PyUnicode_AsUTF8AndSize(key, &n); /* no copy for an ASCII str */
     if (s == NULL)
         return NULL;
-    int ids[MAX_WORDS];
+    const char *piece[MAX_WORDS];
+    Py_ssize_t length[MAX_WORDS];
     int count = 0;
     Py_ssize_t start = 0;
     for (Py_ssize_t i = 0; i <= n; i++) {
@@ -196,13 +207,12 @@ static PyObject *Model_prob(Model *self, PyObject *key)
                 PyErr_SetString(PyExc_ValueError, "a key is one to three words");
                 return NULL;
             }
-            ids[count++] = word_id(self, s + start, i - start);
+            piece[count] = s + start;
+            length[count++] = i - start;
             start = i + 1;
         }
     }
-    int n_used;
-    /* The GIL stays held: pocketsphinx's trie keeps a cache of the last history it read. */
-    return PyLong_FromLong(self->ng_prob(self->model, ids[0], ids + 1, count - 1, &n_used));
+    return PyLong_FromLong(prob_of(self, piece, length, count));
 }
 
 /* Scorer: the engine's hot loop (decode.local_scores, scoring.window_logp) in C.
@@ -296,11 +306,7 @@ static PyObject *term(Scorer *self, PyObject *word, const char *piece[], const P
         Py_DECREF(key);
         return NULL;
     }
-    int ids[MAX_WORDS], n_used;
-    for (int k = 0; k < count; k++)
-        ids[k] = word_id(self->model, piece[k], length[k]);
-    Model *m = self->model;
-    double nats = m->ng_prob(m->model, ids[0], ids + 1, count - 1, &n_used) * self->to_nats;
+    double nats = prob_of(self->model, piece, length, count) * self->to_nats;
     value = nats < self->oov_below ? PyObject_CallOneArg(self->oov, word) : PyFloat_FromDouble(nats);
     if (value != NULL && PyDict_GET_SIZE(self->cache) > self->limit)
         PyDict_Clear(self->cache); /* bounded memory on huge inputs, as lm.TrigramLM.look_up */
@@ -408,15 +414,7 @@ PyMODINIT_FUNC PyInit__trigram(void)
     PyObject *m = PyModule_Create(&module);
     if (m == NULL)
         return NULL;
-    Py_INCREF(&ModelType);
-    if (PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0) {
-        Py_DECREF(&ModelType);
-        Py_DECREF(m);
-        return NULL;
-    }
-    Py_INCREF(&ScorerType);
-    if (PyModule_AddObject(m, "Scorer", (PyObject *)&ScorerType) < 0) {
-        Py_DECREF(&ScorerType);
+    if (PyModule_AddType(m, &ModelType) < 0 || PyModule_AddType(m, &ScorerType) < 0) {
         Py_DECREF(m);
         return NULL;
     }
