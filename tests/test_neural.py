@@ -476,3 +476,43 @@ def test_a_paragraph_the_gate_calls_honest_is_neither_read_nor_edited(tiny, rest
     assert read and not any(SPUN in t for texts in read for t in texts)  # the honest paragraph is never read
     # it keeps its words; the others get what they got without the gate (the same evidence)
     assert spans == [s for s in everything if s.start > len(SPUN)]
+
+
+def test_the_second_reading_replayed_at_other_margins_is_the_engine_run_at_them(tiny, restorer, monkeypatch):
+    """``bench/second_reading.py`` records the second reading once and decides it again at other
+    margins: each replay must give the edits of the engine run with those margins, in paragraphs the
+    rate band calls heavily spun and in those it doesn't."""
+    import dataclasses
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    from unspin.decision import RateThresholds
+    from unspin.restore import Restorer
+
+    path = Path(__file__).parent.parent / "bench" / "second_reading.py"
+    spec = importlib.util.spec_from_file_location("second_reading", path)
+    second_reading = importlib.util.module_from_spec(spec)
+    monkeypatch.setitem(sys.modules, spec.name, second_reading)  # (its dataclass looks itself up there)
+    spec.loader.exec_module(second_reading)
+    source = SPUN + "\n\nThe firm commenced trading and acquired a small rival in the fountain."
+
+    def engine(band: float, single: float, light: float, heavy: float) -> Restorer:
+        margins = {"second_reading_margin": light, "second_reading_heavy_margin": heavy}
+        params = dataclasses.replace(restorer.params, first_reading_margin=0.1, **margins)
+        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+        feature = r.decision.by_rate.feature
+        r = at_threshold(r, single)
+        r.decision.by_rate = RateThresholds(feature, (), (band,))
+        return r
+
+    seen = set()
+    for band, single in ((0.2, 0.2), (0.2, 0.5)):  # heavily spun, then lightly
+        recorder = second_reading.Recorder(engine(band, single, -0.1, 0.0))
+        paragraphs, spans = recorder.readings(source)
+        assert any(p.second is not None for p in paragraphs)
+        for light, heavy in ((-0.1, 0.0), (0.0, -0.1), (-0.15, 0.1)):
+            replayed = second_reading.document_spans(recorder.decision, paragraphs, light, heavy)
+            assert replayed == engine(band, single, light, heavy).restore(source).spans
+            seen.add(tuple(replayed))
+    assert len(seen) > 2, "the margins should change the second reading's edits"
