@@ -29,9 +29,15 @@ from pathlib import Path
 
 from unspin.bench.metrics import Counts, score
 from unspin.bench.run import select_documents, spun_items
-from unspin.decision import choose, load_decision_model, moved
-from unspin.decode import Decision
-from unspin.restore import Restorer, _restored_regions, _span, neural_restorer
+from unspin.decision import load_decision_model
+from unspin.restore import (
+    Restorer,
+    _in_paragraph,
+    _restored_regions,
+    decided_spans,
+    neural_restorer,
+    second_margin,
+)
 from unspin.scoring import Params
 
 
@@ -40,7 +46,7 @@ class Paragraph:
     """One paragraph's readings. ``first``: the first reading's edits (paragraph offsets);
     ``asked``: its rows' probabilities by (start, end, candidate) in paragraph offsets;
     ``second``: (restored text, chunks, their rows) of the second reading, or None where the first
-    made no edit; ``heavy``: whether its rate band called it heavily spun."""
+    made no edit."""
 
     offset: int
     text: str
@@ -74,11 +80,7 @@ class Recorder(Restorer):
         firsts, self.first_calls = self.first_calls[-len(batch) :], []
         seconds = iter(self.second_calls)
         for (offset, para), (_, chunks, chunk_rows, spans) in zip(batch, firsts):
-            asked = {}
-            for p, rows in zip(chunks, chunk_rows):
-                for r in rows:
-                    toks = p.chunk.tokens
-                    asked[(toks[r.start].start, toks[r.end - 1].end, r.option.text.lower())] = r.probability
+            asked = probabilities(chunks, chunk_rows)
             second = None
             if spans:
                 restored, chunks2, rows2, _ = next(seconds)
@@ -91,6 +93,16 @@ class Recorder(Restorer):
         self.paragraphs = []
         spans = self.restore(source).spans
         return self.paragraphs, spans
+
+
+def probabilities(chunks, chunk_rows) -> dict[tuple[int, int, str], float]:
+    """The rows' probabilities by (start, end, candidate), in the offsets of the text they were read in."""
+    out = {}
+    for p, rows in zip(chunks, chunk_rows):
+        toks = p.chunk.tokens
+        for r in rows:
+            out[(toks[r.start].start, toks[r.end - 1].end, r.option.text.lower())] = r.probability
+    return out
 
 
 def record(settings: list[tuple[str, float]], words: int) -> list:
@@ -107,8 +119,8 @@ def record(settings: list[tuple[str, float]], words: int) -> list:
 
 
 # A policy: (name, margin in light paragraphs, margin in heavy ones, gate). A gate gets the
-# second reading's chosen row's probability and the first reading's for the same edit (0 where
-# it wasn't asked) and says whether to keep it.
+# second reading's edit's probability and the first reading's for the same edit
+# (0 where it wasn't asked) and says whether to keep it.
 def _always(p2: float, p1: float) -> bool:
     return True
 
@@ -138,46 +150,30 @@ POLICIES = [
 ]
 
 
-def second_spans(model, par: Paragraph, light: float, heavy: float, gate) -> list:
-    """The second reading's edits in paragraph offsets, decided as ``Restorer._second_pass`` does but
-    at these margins and through ``gate``."""
+def second_spans(model, par: Paragraph, params: Params, gate) -> list:
+    """The second reading's edits in paragraph offsets, decided as ``Restorer._second_pass`` does, at
+    ``params``' margins, then through ``gate``."""
     restored, chunks, chunk_rows = par.second
-    every = [r for rows in chunk_rows for r in rows]
-    first_row = every[0] if every else None
-    is_heavy = (
-        first_row is not None
-        and model.by_rate is not None
-        and model.threshold_for(first_row.features) >= model.threshold
-    )
-    margin = heavy if is_heavy else light
     regions = _restored_regions(par.first)
+    decided = decided_spans(model, restored, chunks, chunk_rows, second_margin(model, params, chunk_rows))
+    second = probabilities(chunks, chunk_rows)  # (a span's confidence is rounded)
     out = []
-    for p, rows in zip(chunks, chunk_rows):
-        if not rows:
-            continue
-        threshold = moved(model.threshold_for(rows[0].features), margin)
-        for row, rivals in choose(rows, threshold):
-            d = Decision(
-                option=row.option, probability=row.probability,
-                keep_probability=max(0.0, 1 - row.probability - sum(r.probability for r in rivals)),
-                alternatives=[(r.option, r.probability) for r in rivals[:3]], lm_gain=row.lm_gain,
-            )  # fmt: skip
-            s = _span(d, p.chunk, restored, 0)
-            shift = sum(delta for _, rb, delta in regions if rb <= s.start)
-            start, end = s.start - shift, s.end - shift
-            p1 = par.asked.get((start, end, row.option.text.lower()), 0.0)
-            if gate(row.probability, p1):
-                out.append(replace(s, start=start, end=end, observed=par.text[start:end]))
+    for s in decided:
+        p2 = second[(s.start, s.end, s.suggestion.lower())]
+        s = _in_paragraph(s, regions, par.text)
+        if gate(p2, par.asked.get((s.start, s.end, s.suggestion.lower()), 0.0)):
+            out.append(s)
     return out
 
 
 def document_spans(model, paragraphs: list[Paragraph], light: float, heavy: float, gate=_always) -> list:
     """A document's edits with its second readings decided at these margins and through ``gate``."""
+    params = replace(_PARAMS, second_reading_margin=light, second_reading_heavy_margin=heavy)
     spans = []
     for par in paragraphs:
         mine = list(par.first)
         if par.second is not None:
-            mine += second_spans(model, par, light, heavy, gate)
+            mine += second_spans(model, par, params, gate)
         spans += [replace(s, start=s.start + par.offset, end=s.end + par.offset) for s in mine]
     return sorted(spans, key=lambda s: s.start)
 

@@ -82,6 +82,24 @@ def at_threshold(r, threshold: float):
     return r
 
 
+def in_one_band(restorer, tiny, band: float, single: float, light: float, heavy: float):
+    """A neural restorer deciding every paragraph in one rate band (threshold ``band``; the model's
+    single threshold ``single``: at or under ``band``, the band is heavily spun), easy first, the second
+    reading at margin ``light`` in lightly spun paragraphs and ``heavy`` in the others."""
+    import dataclasses
+
+    from unspin.decision import RateThresholds
+    from unspin.restore import Restorer
+
+    margins = {"second_reading_margin": light, "second_reading_heavy_margin": heavy}
+    params = dataclasses.replace(restorer.params, first_reading_margin=0.1, **margins)
+    r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
+    feature = r.decision.by_rate.feature  # (the shipped model's: its rate estimate's place in a row)
+    r = at_threshold(r, single)
+    r.decision.by_rate = RateThresholds(feature, (), (band,))
+    return r
+
+
 SPUN = "The invoice handed the Senate on Tuesday. Then the Pale Home said the president was blazed."
 
 
@@ -285,22 +303,10 @@ def test_easy_first_each_reading_decides_at_its_own_margin_from_the_threshold(ti
 
 
 def test_the_second_reading_decides_at_the_plain_threshold_in_heavily_spun_paragraphs(tiny, restorer):
-    import dataclasses
-
-    from unspin.decision import RateThresholds
-    from unspin.restore import Restorer
-
     source = "The firm was small.\n\n" + SPUN + " The firm commenced trading in the fountain.\n"
 
     def spans(band: float, single: float, second: float, heavy: float):
-        """Every paragraph in one band (threshold ``band``); the model's single threshold ``single``."""
-        margins = {"second_reading_margin": second, "second_reading_heavy_margin": heavy}
-        params = dataclasses.replace(restorer.params, first_reading_margin=0.1, **margins)
-        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
-        feature = r.decision.by_rate.feature  # (the shipped model's: its rate estimate's place in a row)
-        r = at_threshold(r, single)
-        r.decision.by_rate = RateThresholds(feature, (), (band,))
-        return set(r.restore(source).spans)
+        return set(in_one_band(restorer, tiny, band, single, second, heavy).restore(source).spans)
 
     mattered = False
     for t in (0.05, 0.1, 0.2, 0.3):
@@ -482,13 +488,9 @@ def test_the_second_reading_replayed_at_other_margins_is_the_engine_run_at_them(
     """``bench/second_reading.py`` records the second reading once and decides it again at other
     margins: each replay must give the edits of the engine run with those margins, in paragraphs the
     rate band calls heavily spun and in those it doesn't."""
-    import dataclasses
     import importlib.util
     import sys
     from pathlib import Path
-
-    from unspin.decision import RateThresholds
-    from unspin.restore import Restorer
 
     path = Path(__file__).parent.parent / "bench" / "second_reading.py"
     spec = importlib.util.spec_from_file_location("second_reading", path)
@@ -497,22 +499,13 @@ def test_the_second_reading_replayed_at_other_margins_is_the_engine_run_at_them(
     spec.loader.exec_module(second_reading)
     source = SPUN + "\n\nThe firm commenced trading and acquired a small rival in the fountain."
 
-    def engine(band: float, single: float, light: float, heavy: float) -> Restorer:
-        margins = {"second_reading_margin": light, "second_reading_heavy_margin": heavy}
-        params = dataclasses.replace(restorer.params, first_reading_margin=0.1, **margins)
-        r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
-        feature = r.decision.by_rate.feature
-        r = at_threshold(r, single)
-        r.decision.by_rate = RateThresholds(feature, (), (band,))
-        return r
-
     seen = set()
     for band, single in ((0.2, 0.2), (0.2, 0.5)):  # heavily spun, then lightly
-        recorder = second_reading.Recorder(engine(band, single, -0.1, 0.0))
+        recorder = second_reading.Recorder(in_one_band(restorer, tiny, band, single, -0.1, 0.0))
         paragraphs, spans = recorder.readings(source)
         assert any(p.second is not None for p in paragraphs)
         for light, heavy in ((-0.1, 0.0), (0.0, -0.1), (-0.15, 0.1)):
             replayed = second_reading.document_spans(recorder.decision, paragraphs, light, heavy)
-            assert replayed == engine(band, single, light, heavy).restore(source).spans
+            assert replayed == in_one_band(restorer, tiny, band, single, light, heavy).restore(source).spans
             seen.add(tuple(replayed))
     assert len(seen) > 2, "the margins should change the second reading's edits"

@@ -24,6 +24,7 @@ _TERM = decision.FEATURES.index("term")  # a row's known-term flag
 _PARAGRAPH = [
     len(decision.FEATURES) + decision.NEURAL_FEATURES.index(f) for f in ("neural_rate", "neural_own")
 ]
+_Model = decision.LogisticModel | decision.BoostedTrees  # a decision model (``decision.load_decision_model``)
 # Words of a document's paragraphs the neural re-scorer reads together (see paragraphs_spans).
 NEURAL_BATCH_WORDS = 400
 
@@ -152,28 +153,8 @@ class Restorer:
     def _decided_spans(
         self, para: str, chunks: list[_Prepared], chunk_rows: list[list[decision.Row]], margin: float = 0.0
     ) -> list[Span]:
-        """The decision model's edits in one paragraph (paragraph offsets), at its threshold moved
-        by ``margin`` (``decision.moved``)."""
-        spans = []
-        every = [r for rows in chunk_rows for r in rows]  # (one call per paragraph: numpy's cost is per call)
-        for r, q in zip(every, self.decision.probabilities([r.features for r in every])):
-            r.probability = q
-        for p, rows in zip(chunks, chunk_rows):
-            if not rows:
-                continue
-            # (one threshold per chunk: its rows share their paragraph's spin-rate estimate)
-            threshold = decision.moved(self.decision.threshold_for(rows[0].features), margin)
-            for row, rivals in decision.choose(rows, threshold):
-                d = decode.Decision(
-                    option=row.option,
-                    probability=row.probability,
-                    # (what its rivals don't take either: choose weighs a span by their sum)
-                    keep_probability=max(0.0, 1 - row.probability - sum(r.probability for r in rivals)),
-                    alternatives=[(r.option, r.probability) for r in rivals[:3]],
-                    lm_gain=row.lm_gain,
-                )
-                spans.append(_span(d, p.chunk, para, 0))
-        return spans
+        """The decision model's edits in one paragraph (``decided_spans``)."""
+        return decided_spans(self.decision, para, chunks, chunk_rows, margin)
 
     def _second_pass(
         self,
@@ -209,22 +190,11 @@ class Restorer:
             for r in (r for rs in chunk_rows for r in rs):
                 for i, value in zip(_PARAGRAPH, first_reading[k]):  # (it had rows: it has spans)
                     r.features[i] = value
-            added = []
-            for s in self._decided_spans(restored, chunks, chunk_rows, self._second_margin(chunk_rows)):
-                shift = sum(delta for _, rb, delta in moved if rb <= s.start)  # edits before it
-                start, end = s.start - shift, s.end - shift
-                added.append(replace(s, start=start, end=end, observed=para[start:end]))
+            margin = second_margin(self.decision, self.params, chunk_rows)
+            decided = self._decided_spans(restored, chunks, chunk_rows, margin)
+            added = [_in_paragraph(s, moved, para) for s in decided]
             out[k] = sorted(spans + added, key=lambda s: s.start)
         return out
-
-    def _second_margin(self, chunk_rows: list[list[decision.Row]]) -> float:
-        """The second reading's margin for a paragraph (its rows): ``Params.second_reading_margin``,
-        or ``second_reading_heavy_margin`` where its band's threshold says it is heavily spun."""
-        model, params = self.decision, self.params
-        row = next((r for rows in chunk_rows for r in rows), None)
-        banded = row is not None and model.by_rate is not None
-        heavy = banded and model.threshold_for(row.features) >= model.threshold
-        return params.second_reading_heavy_margin if heavy else params.second_reading_margin
 
     def _batch_rows(
         self,
@@ -587,6 +557,50 @@ class DocumentEvidence:
 
     def rate(self, params: Params) -> float:
         return scoring.spin_rate(self.strong, self.words, params)
+
+
+def decided_spans(
+    model: _Model, para: str, chunks: list[_Prepared], chunk_rows: list[list[decision.Row]], margin: float = 0
+) -> list[Span]:
+    """``model``'s edits in one paragraph (paragraph offsets), at its threshold moved by ``margin``
+    (``decision.moved``); sets each row's probability."""
+    spans = []
+    every = [r for rows in chunk_rows for r in rows]  # (one call per paragraph: numpy's cost is per call)
+    for r, q in zip(every, model.probabilities([r.features for r in every])):
+        r.probability = q
+    for p, rows in zip(chunks, chunk_rows):
+        if not rows:
+            continue
+        # (one threshold per chunk: its rows share their paragraph's spin-rate estimate)
+        threshold = decision.moved(model.threshold_for(rows[0].features), margin)
+        for row, rivals in decision.choose(rows, threshold):
+            d = decode.Decision(
+                option=row.option,
+                probability=row.probability,
+                # (what its rivals don't take either: choose weighs a span by their sum)
+                keep_probability=max(0.0, 1 - row.probability - sum(r.probability for r in rivals)),
+                alternatives=[(r.option, r.probability) for r in rivals[:3]],
+                lm_gain=row.lm_gain,
+            )
+            spans.append(_span(d, p.chunk, para, 0))
+    return spans
+
+
+def second_margin(model: _Model, params: Params, chunk_rows: list[list[decision.Row]]) -> float:
+    """The second reading's margin for a paragraph (its rows): ``params.second_reading_margin``, or
+    ``second_reading_heavy_margin`` where its band's threshold says it is heavily spun."""
+    row = next((r for rows in chunk_rows for r in rows), None)
+    banded = row is not None and model.by_rate is not None
+    heavy = banded and model.threshold_for(row.features) >= model.threshold
+    return params.second_reading_heavy_margin if heavy else params.second_reading_margin
+
+
+def _in_paragraph(s: Span, regions: list[tuple[int, int, int]], para: str) -> Span:
+    """A span of the paragraph read again (its first reading's edits made, ``_restored_regions``)
+    in the paragraph's own offsets."""
+    shift = sum(delta for _, rb, delta in regions if rb <= s.start)  # edits before it
+    start, end = s.start - shift, s.end - shift
+    return replace(s, start=start, end=end, observed=para[start:end])
 
 
 def _restored_regions(spans: list[Span]) -> list[tuple[int, int, int]]:
