@@ -101,3 +101,21 @@ def test_the_lm_scores_the_same_without_the_compiled_look_up(monkeypatch):
     assert pure.backend == "pocketsphinx"
     assert fast.score(words) == pure.score(words)
     assert fast.oov == pure.oov == {"zzqxv"}
+
+
+def test_the_unknown_words_table_is_loaded_with_the_model():
+    # In a fresh interpreter: the first unknown word of the first text must not pay for
+    # importing wordfreq and reading its table (a fifth of a first text's time).
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys\n"
+        "from unspin import lm\n"
+        "model = lm.TrigramLM()\n"
+        "before = set(sys.modules)\n"
+        "lm.oov_logp('qzxvbnmw')\n"
+        "print(sorted(set(sys.modules) - before))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

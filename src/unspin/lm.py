@@ -81,6 +81,7 @@ class TrigramLM:
             # The same loop as score_terms below, in C (the engine's hot path): same floats.
             scorer = Scorer(compiled, self.cache, self._oov, _TO_NATS, _OOV_BELOW, _CACHE_LIMIT)
             self.score_terms = scorer.score
+        _load_oov_table()
 
     def logp(self, word: str, history: tuple[str, ...]) -> float:
         key = " ".join((word, *history))  # (see self.cache)
@@ -146,6 +147,15 @@ def extend(history: tuple[str, ...], word: str) -> tuple[str, ...]:
 def history_of(words: list[str]) -> tuple[str, ...]:
     """History tuple for a run of words given oldest first."""
     return tuple(words[-1:-3:-1])
+
+
+def _load_oov_table() -> None:
+    """Load wordfreq's English table, which ``oov_logp`` reads, now: its import and table take
+    ~0.25 s, which the first unknown word of the first text would otherwise pay (a fifth of
+    ``restore --fast``'s time on a first 7,000 words, BENCHMARKS.md 7 Dec)."""
+    from wordfreq import word_frequency
+
+    word_frequency("the", "en")  # (wordfreq keeps the table: every later call reads it)
 
 
 @lru_cache(maxsize=100_000)
