@@ -7,6 +7,8 @@ is set (``make test`` sets it: `pip install -e .` builds the helper there)."""
 import math
 import os
 import random
+import subprocess
+import sys
 import types
 from pathlib import Path
 
@@ -105,10 +107,7 @@ def test_the_lm_scores_the_same_without_the_compiled_look_up(monkeypatch):
 
 def test_the_unknown_words_table_is_loaded_with_the_model():
     # In a fresh interpreter: the first unknown word of the first text must not pay for
-    # importing wordfreq and reading its table (a fifth of a first text's time).
-    import subprocess
-    import sys
-
+    # importing wordfreq and reading its table (a quarter to a third of a first text's time).
     probe = (
         "import sys\n"
         "from unspin import lm\n"

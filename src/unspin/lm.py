@@ -151,8 +151,8 @@ def history_of(words: list[str]) -> tuple[str, ...]:
 
 def _load_oov_table() -> None:
     """Load wordfreq's English table, which ``oov_logp`` reads, now: its import and table take
-    ~0.25 s, which the first unknown word of the first text would otherwise pay (a fifth of
-    ``restore --fast``'s time on a first 7,000 words, BENCHMARKS.md 7 Dec)."""
+    ~0.25 s, which the first unknown word of the first text would otherwise pay (a quarter to a
+    third of ``restore --fast``'s time on a first 7,000 words, BENCHMARKS.md 7 Dec)."""
     from wordfreq import word_frequency
 
     word_frequency("the", "en")  # (wordfreq keeps the table: every later call reads it)
