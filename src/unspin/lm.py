@@ -81,7 +81,10 @@ class TrigramLM:
             # The same loop as score_terms below, in C (the engine's hot path): same floats.
             scorer = Scorer(compiled, self.cache, self._oov, _TO_NATS, _OOV_BELOW, _CACHE_LIMIT)
             self.score_terms = scorer.score
-        _load_oov_table()
+        # Load wordfreq's table for unknown words now (wordfreq keeps it): its import and table take
+        # ~0.25 s, which the first unknown word of the first text would otherwise pay, a quarter to a
+        # third of ``restore --fast``'s time on a first 7,000 words (BENCHMARKS.md 7 Dec).
+        oov_logp("the")
 
     def logp(self, word: str, history: tuple[str, ...]) -> float:
         key = " ".join((word, *history))  # (see self.cache)
@@ -147,15 +150,6 @@ def extend(history: tuple[str, ...], word: str) -> tuple[str, ...]:
 def history_of(words: list[str]) -> tuple[str, ...]:
     """History tuple for a run of words given oldest first."""
     return tuple(words[-1:-3:-1])
-
-
-def _load_oov_table() -> None:
-    """Load wordfreq's English table, which ``oov_logp`` reads, now: its import and table take
-    ~0.25 s, which the first unknown word of the first text would otherwise pay (a quarter to a
-    third of ``restore --fast``'s time on a first 7,000 words, BENCHMARKS.md 7 Dec)."""
-    from wordfreq import word_frequency
-
-    word_frequency("the", "en")  # (wordfreq keeps the table: every later call reads it)
 
 
 @lru_cache(maxsize=100_000)
