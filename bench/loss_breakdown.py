@@ -1,7 +1,10 @@
 """Where are the gold substitutions lost? A breakdown by stage (dev split by default).
 
-    .venv/bin/python bench/loss_breakdown.py [--spinner nlpaug|STYLE] [--rate 0.3] [--fast]
+    .venv/bin/python bench/loss_breakdown.py [--spinner nlpaug|STYLE | --pairs FILE] [--rate 0.3] [--fast]
         [--words 12000] [--split dev] [--examples 8] [Params overrides: neural_prior=0 ...]
+
+(``--pairs``: another spinner's output, as ``unspin bench --pairs`` reads it, at ``--rate`` where its
+pairs give one; make it from dev documents: ``bench/textattack_pairs.py export --split dev``.)
 
 For each gold substitution of one word or phrase (runs a spinner made of several are left out),
 the stage at which the engine loses it, read off the candidate rows its decision model sees
@@ -36,6 +39,7 @@ import time
 from collections import Counter, defaultdict
 
 from unspin.bench.metrics import _norm, gold_runs
+from unspin.bench.pairs import read_pairs
 from unspin.bench.run import select_documents, spun_items
 from unspin.decision import moved
 from unspin.restore import Restorer, make_restorer
@@ -97,6 +101,7 @@ def parsed(value: str, default):
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--spinner", default="nlpaug", choices=("nlpaug", *STYLES))
+    ap.add_argument("--pairs", help="(original, spun) pairs of another spinner, JSON Lines (see bench.pairs)")
     ap.add_argument("--rate", type=float, default=0.3)
     ap.add_argument("--split", default="dev")
     ap.add_argument("--words", type=int, default=12_000)
@@ -125,7 +130,13 @@ def main() -> int:
     forms: Counter[str] = Counter()  # per stage: the likeliest is another form of the original's lemma
     examples: dict[str, list[str]] = defaultdict(list)
     words = 0
-    for spun, edits in spun_items(args.spinner, args.rate, select_documents(args.split, args.words)):
+    if args.pairs:
+        pairs = [p for p in read_pairs(args.pairs) if p.rate in (None, args.rate)]
+        items = [(p.spun, p.gold()) for p in pairs]
+        args.spinner, args.split = args.pairs, "given"
+    else:
+        items = spun_items(args.spinner, args.rate, select_documents(args.split, args.words))
+    for spun, edits in items:
         edits = [(e["spun_start"], e["spun_end"], e["original"]) for e in edits]
         words += len(spun.split())
         rows = restorer.feature_rows(spun)

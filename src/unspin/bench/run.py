@@ -7,7 +7,9 @@ Suites (each reported separately):
   spinner and restorer share thesauri);
 * ``nlpaug`` — restoration of nlpaug ``SynonymAug`` (WordNet) output: a spinner we did
   not write, the headline number;
-* ``speed``  — words/s on one core and two processes, start-up time, peak memory.
+* ``speed``  — words/s on one core and two processes, start-up time, peak memory;
+* ``--pairs FILE`` — restoration of any other spinner's output, from (original, spun) pairs
+  (``pairs.py`` recovers the gold edits by aligning them).
 
 The restorer never sees the gold edits; thresholds are never tuned on the
 ``test`` split reported here (``bench/tune.py`` uses ``dev``).
@@ -23,6 +25,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 from .. import text
 from ..resources import ResourceError
@@ -30,6 +33,9 @@ from ..restore import Restorer, make_restorer, neural_restorer
 from ..spin import STYLES, Spinner
 from . import corpora
 from .metrics import Counts, probability_bin, reliability, score
+from .pairs import PairsError, read_pairs
+
+DEFAULT_SUITES = "clean,own,nlpaug,detection,speed"
 
 
 class BenchError(RuntimeError):
@@ -124,12 +130,13 @@ def _neural_restorer() -> Restorer:
 
 def run(
     suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print,
-    neural: bool = False,
+    neural: bool = False, pairs: list[Path] = (),
 ) -> list[Row]:
     unknown = [s for s in styles if s not in STYLES]
     if unknown:  # (before loading any model)
         raise BenchError(f"no such spinner style: {', '.join(unknown)} (styles: {', '.join(STYLES)})")
-    docs = select_documents(split, words)
+    pair_sets = [(Path(path).name, read_pairs(path)) for path in pairs]  # (errors before loading a model)
+    docs = select_documents(split, words) if {"clean", "own", "nlpaug"} & set(suites) else []
     restorer = _neural_restorer() if neural else make_restorer(fast=True)
     candidates = restorer.candidates.listed  # what the engine considers, tail included
     rows: list[Row] = []
@@ -150,6 +157,12 @@ def run(
             c = restore_and_score(restorer, spun_items("nlpaug", rate, docs), candidates)
             rows.append(Row("nlpaug (independent)", "nlpaug SynonymAug", "wordnet", rate, len(docs), c))
             log(f"nlpaug {rate}: {c.summary()}")
+    for name, items in pair_sets:
+        for rate in sorted({p.rate for p in items}, key=lambda r: -1 if r is None else r):
+            mine = [p for p in items if p.rate == rate]
+            c = restore_and_score(restorer, [(p.spun, p.gold()) for p in mine], candidates)
+            rows.append(Row("pairs", name, "–", rate, len(mine), c))
+            log(f"pairs {name} {rate}: {c.summary()}")
     return rows
 
 
@@ -413,7 +426,8 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
 
 
 def main(args) -> int:
-    suites = args.suites.split(",")
+    # (given pairs to score, the bench runs only them unless suites are named too)
+    suites = (args.suites or ("" if args.pairs else DEFAULT_SUITES)).split(",")
     rates = [float(r) for r in args.rates.split(",")]
     words = args.words or (6_000 if args.quick else 60_000)
     styles = ("mixed",) if args.quick else STYLES
@@ -423,7 +437,8 @@ def main(args) -> int:
         rates = [0.3]
     try:
         rows = run([s for s in suites if s not in ("speed", "detection")], rates, words, args.split, styles,
-                   log=lambda *a: print(*a, file=sys.stderr), neural=args.neural)  # fmt: skip
+                   log=lambda *a: print(*a, file=sys.stderr), neural=args.neural,
+                   pairs=args.pairs or [])  # fmt: skip
         detection = []
         if "detection" in suites:
             det_rates = [r for r in rates if r <= 0.3] or rates
@@ -433,7 +448,7 @@ def main(args) -> int:
         speed_result = None
         if "speed" in suites:
             speed_result = speed(min(words // 2, 20_000), args.split, repeats=1 if args.quick else 3)
-    except (BenchError, corpora.CorpusError) as e:
+    except (BenchError, corpora.CorpusError, PairsError) as e:
         print(f"unspin bench: {e}", file=sys.stderr)
         return 2
     print(markdown(rows, speed_result))
