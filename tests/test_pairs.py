@@ -116,3 +116,28 @@ def test_pairs_that_record_their_gold_edits_are_scored_on_them(tmp_path, spinner
     recorded_gold = [(e.spun_start, e.spun_end, e.original, e.substitute) for e in g.edits]
     assert recorded_gold and [tuple(e.values()) for e in recorded.gold()] == recorded_gold
     assert clean.gold() == []
+
+
+def test_bench_detects_on_given_pairs_paragraph_by_paragraph(tmp_path, spinner):
+    paragraph = (
+        "The city council voted on Tuesday to expand the bus network, after a long debate about the cost "
+        "of new routes and the needs of people who live far from the centre. The plan adds four lines that "
+        "will connect the northern suburbs with the main railway station, and the first buses are expected "
+        "to run next spring. Supporters said the change would help thousands of workers who now spend more "
+        "than an hour getting to their jobs, while critics asked who would pay for it."
+    )
+    original = paragraph + "\n\nA short line.\n\n" + paragraph.replace("Tuesday", "Friday")
+    spun = spinner.spin(original, rate=0.5, seed=4, style="anysense").spun
+    f = tmp_path / "x.jsonl"
+    f.write_text(json.dumps({"original": original, "spun": spun, "rate": 0.5}) + "\n")
+    bench = [sys.executable, "-m", "unspin.cli", "bench", "--pairs", str(f)]
+    detect = [*bench, "--suites", "detection", "--json", str(tmp_path / "r.json")]
+    out = subprocess.run(detect, capture_output=True)
+    assert out.returncode == 0, out.stderr
+    report = json.loads((tmp_path / "r.json").read_text())
+    assert report["rows"] == []
+    [row] = report["detection"]
+    # two paragraphs of 80+ words on each side (the short one is left out), spun ones the positives
+    assert (row["spinner"], row["rate"], row["paragraphs"]) == ("x.jsonl", 0.5, 4)
+    out = subprocess.run([*bench, "--suites", "clean"], capture_output=True)
+    assert out.returncode == 2 and b"restore and detection" in out.stderr

@@ -303,12 +303,12 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="measure restoration accuracy and speed")
     b.add_argument("--quick", action="store_true", help="small subset for CI (under a minute)")
-    b.add_argument("--suites", help="comma-separated, of clean,own,nlpaug,detection,speed (default: all; "
-                   "only the pairs where --pairs is given)")
+    b.add_argument("--suites", help="comma-separated, of clean,own,nlpaug,detection,speed (default: all); "
+                   "with --pairs, of restore,detection (default: restore)")
     b.add_argument(
         "--pairs", action="append", metavar="FILE",
-        help="also score restoration of another spinner's output: JSON Lines of "
-        '{"original": ..., "spun": ...} pairs (repeatable)',
+        help="measure on another spinner's output instead: JSON Lines of "
+        '{"original": ..., "spun": ..., "rate": ...} pairs (repeatable)',
     )  # fmt: skip
     b.add_argument("--rates", default="0.1,0.3,0.5")
     b.add_argument("--styles", help="the own suite's spinner styles, comma-separated (default: all of them)")

@@ -8,8 +8,9 @@ Suites (each reported separately):
 * ``nlpaug`` — restoration of nlpaug ``SynonymAug`` (WordNet) output: a spinner we did
   not write, the headline number;
 * ``speed``  — words/s on one core and two processes, start-up time, peak memory;
-* ``--pairs FILE`` — restoration of any other spinner's output, from (original, spun) pairs
-  (``pairs.py`` recovers the gold edits by aligning them).
+* ``--pairs FILE`` — any other spinner's output, from (original, spun) pairs, instead: restoration
+  (``pairs.py`` recovers the gold edits by aligning them) and, with ``--suites detection``,
+  detection (the originals' paragraphs the negatives, the spun ones the positives).
 
 The restorer never sees the gold edits; thresholds are never tuned on the
 ``test`` split reported here (``bench/tune.py`` uses ``dev``).
@@ -132,6 +133,7 @@ def run(
     suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print,
     neural: bool = False, pairs: list[Path] = (),
 ) -> list[Row]:
+    """The restoration rows of ``suites`` (clean, own, nlpaug) and of the pairs in each file of ``pairs``."""
     unknown = [s for s in styles if s not in STYLES]
     if unknown:  # (before loading any model)
         raise BenchError(f"no such spinner style: {', '.join(unknown)} (styles: {', '.join(STYLES)})")
@@ -158,7 +160,7 @@ def run(
             rows.append(Row("nlpaug (independent)", "nlpaug SynonymAug", "wordnet", rate, len(docs), c))
             log(f"nlpaug {rate}: {c.summary()}")
     for name, items in pair_sets:
-        for rate in sorted({p.rate for p in items}, key=lambda r: -1 if r is None else r):
+        for rate in _rates_of(items):
             mine = [p for p in items if p.rate == rate]
             c = restore_and_score(restorer, [(p.spun, p.gold()) for p in mine], candidates)
             rows.append(Row("pairs", name, "–", rate, len(mine), c))
@@ -191,7 +193,7 @@ def roc_auc(negatives: list[float], positives: list[float]) -> float:
 @dataclass
 class DetectionRow:
     spinner: str
-    rate: float
+    rate: float | None
     clean: list[float]
     spun: list[float]
     threshold: float  # the detector's verdict threshold
@@ -258,6 +260,47 @@ def run_detection(
     return rows
 
 
+def pair_paragraphs(pair) -> list[tuple[str, str]]:
+    """(original, spun) paragraphs of at least MIN_PARAGRAPH_WORDS words, where the spinner kept the
+    paragraph breaks (the same number on both sides); else the whole texts as one unit."""
+    ours, theirs = pair.original.split("\n\n"), pair.spun.split("\n\n")
+    units = list(zip(ours, theirs)) if len(ours) == len(theirs) else [(pair.original, pair.spun)]
+    return [(o, t) for o, t in units if len(o.split()) >= MIN_PARAGRAPH_WORDS]
+
+
+def run_pair_detection(pairs: list[Path], log=print, neural: bool = False) -> list[DetectionRow]:
+    """Detection on each file's pairs, a row per spin rate: the originals' paragraphs are the
+    negatives, the spun ones the positives (``pair_paragraphs``)."""
+    from ..check import Detector
+
+    pair_sets = [(Path(path).name, read_pairs(path)) for path in pairs]  # (errors before loading a model)
+    detector = Detector(confirmer=_neural_restorer() if neural else None)
+    suffix = ", neural confirmer" if neural else ""
+    checked: dict[str, float | None] = {}  # (the same originals come back at every rate)
+
+    def probabilities(paragraphs: list[str]) -> list[float]:
+        for p in paragraphs:
+            if p not in checked:
+                checked[p] = detector.check(p).probability
+        return [checked[p] for p in paragraphs if checked[p] is not None]
+
+    rows = []
+    for name, items in pair_sets:
+        for rate in _rates_of(items):
+            units = [u for p in items if p.rate == rate for u in pair_paragraphs(p)]
+            if not units:
+                raise BenchError(f"{name}: no paragraphs of {MIN_PARAGRAPH_WORDS}+ words to detect on")
+            clean, spun = probabilities([o for o, _ in units]), probabilities([t for _, t in units])
+            rows.append(DetectionRow(name + suffix, rate, clean, spun, detector.threshold))
+            log(f"detection {name} {rate}: {rows[-1].as_dict()}")
+    return rows
+
+
+def _rates_of(pairs) -> list[float | None]:
+    """The spin rates the pairs give, in order (None, for pairs that give none, first)."""
+    return sorted({p.rate for p in pairs}, key=lambda r: -1.0 if r is None else r)
+
+
 def detection_markdown(rows: list[DetectionRow]) -> str:
     lines = [
         "| detection (paragraphs ≥ 80 words) | rate | paragraphs | precision | recall | F1 | ROC-AUC | "
@@ -268,7 +311,7 @@ def detection_markdown(rows: list[DetectionRow]) -> str:
         d = r.as_dict()
         rel = "; ".join(f"{b}: {n}, {'–' if s is None else f'{s:.2f}'}" for b, n, s in d["reliability"])
         lines.append(
-            f"| {d['spinner']} | {d['rate']:.0%} | {d['paragraphs']} | {_pct(d['precision'])} | "
+            f"| {d['spinner']} | {_pct(d['rate'], 0)} | {d['paragraphs']} | {_pct(d['precision'])} | "
             f"{_pct(d['recall'])} | {d['f1']:.3f} | {d['roc_auc']:.3f} | {_pct(d['false_positive_rate'])} | "
             f"{rel} |"
         )
@@ -370,8 +413,8 @@ def _median_and_range(speed_result: dict, which: str) -> str:
     return f"{statistics.median(runs):,.0f} words/s{spread}"
 
 
-def _pct(x: float) -> str:
-    return "–" if x != x else f"{x:.1%}"  # NaN (nothing to count) → dash
+def _pct(x: float | None, digits: int = 1) -> str:
+    return "–" if x is None or x != x else f"{x:.{digits}%}"  # None or NaN (nothing to count) → dash
 
 
 def markdown(rows: list[Row], speed_result: dict | None) -> str:
@@ -426,8 +469,10 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
 
 
 def main(args) -> int:
-    # (given pairs to score, the bench runs only them unless suites are named too)
-    suites = (args.suites or ("" if args.pairs else DEFAULT_SUITES)).split(",")
+    suites = (args.suites or ("restore" if args.pairs else DEFAULT_SUITES)).split(",")
+    if args.pairs and not set(suites) <= {"restore", "detection"}:  # (the suites then read the pairs)
+        print("unspin bench: with --pairs, the suites are restore and detection", file=sys.stderr)
+        return 2
     rates = [float(r) for r in args.rates.split(",")]
     words = args.words or (6_000 if args.quick else 60_000)
     styles = ("mixed",) if args.quick else STYLES
@@ -435,23 +480,27 @@ def main(args) -> int:
         styles = tuple(args.styles.split(","))
     if args.quick:
         rates = [0.3]
+    log = lambda *a: print(*a, file=sys.stderr)  # noqa: E731
+    rows, detection, speed_result = [], [], None
     try:
-        rows = run([s for s in suites if s not in ("speed", "detection")], rates, words, args.split, styles,
-                   log=lambda *a: print(*a, file=sys.stderr), neural=args.neural,
-                   pairs=args.pairs or [])  # fmt: skip
-        detection = []
-        if "detection" in suites:
-            det_rates = [r for r in rates if r <= 0.3] or rates
-            detection = run_detection(
-                det_rates, words, args.split, log=lambda *a: print(*a, file=sys.stderr), neural=args.neural
-            )
-        speed_result = None
-        if "speed" in suites:
-            speed_result = speed(min(words // 2, 20_000), args.split, repeats=1 if args.quick else 3)
+        if args.pairs:
+            if "restore" in suites:
+                rows = run([], rates, words, pairs=args.pairs, log=log, neural=args.neural)
+            if "detection" in suites:
+                detection = run_pair_detection(args.pairs, log, neural=args.neural)
+        else:
+            restoration = [s for s in suites if s not in ("speed", "detection")]
+            rows = run(restoration, rates, words, args.split, styles, log=log, neural=args.neural)
+            if "detection" in suites:
+                det_rates = [r for r in rates if r <= 0.3] or rates
+                detection = run_detection(det_rates, words, args.split, log=log, neural=args.neural)
+            if "speed" in suites:
+                speed_result = speed(min(words // 2, 20_000), args.split, repeats=1 if args.quick else 3)
     except (BenchError, corpora.CorpusError, PairsError) as e:
         print(f"unspin bench: {e}", file=sys.stderr)
         return 2
-    print(markdown(rows, speed_result))
+    if rows or speed_result:
+        print(markdown(rows, speed_result))
     if detection:
         print("\n" + detection_markdown(detection))
     if args.json:
