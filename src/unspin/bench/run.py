@@ -34,7 +34,7 @@ from ..restore import Restorer, make_restorer, neural_restorer
 from ..spin import STYLES, Spinner
 from . import corpora
 from .metrics import Counts, probability_bin, reliability, score
-from .pairs import PairsError, read_pairs
+from .pairs import Pair, PairsError, read_pairs
 
 DEFAULT_SUITES = "clean,own,nlpaug,detection,speed"
 
@@ -131,13 +131,12 @@ def _neural_restorer() -> Restorer:
 
 def run(
     suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print,
-    neural: bool = False, pairs: list[Path] = (),
+    neural: bool = False, pair_sets: list[tuple[str, list[Pair]]] = (),
 ) -> list[Row]:
-    """The restoration rows of ``suites`` (clean, own, nlpaug) and of the pairs in each file of ``pairs``."""
+    """The restoration rows of ``suites`` (clean, own, nlpaug) and of each (name, pairs) of ``pair_sets``."""
     unknown = [s for s in styles if s not in STYLES]
     if unknown:  # (before loading any model)
         raise BenchError(f"no such spinner style: {', '.join(unknown)} (styles: {', '.join(STYLES)})")
-    pair_sets = [(Path(path).name, read_pairs(path)) for path in pairs]  # (errors before loading a model)
     docs = select_documents(split, words) if {"clean", "own", "nlpaug"} & set(suites) else []
     restorer = _neural_restorer() if neural else make_restorer(fast=True)
     candidates = restorer.candidates.listed  # what the engine considers, tail included
@@ -260,7 +259,7 @@ def run_detection(
     return rows
 
 
-def pair_paragraphs(pair) -> list[tuple[str, str]]:
+def pair_paragraphs(pair: Pair) -> list[tuple[str, str]]:
     """(original, spun) paragraphs of at least MIN_PARAGRAPH_WORDS words, where the spinner kept the
     paragraph breaks (the same number on both sides); else the whole texts as one unit."""
     ours, theirs = pair.original.split("\n\n"), pair.spun.split("\n\n")
@@ -268,12 +267,13 @@ def pair_paragraphs(pair) -> list[tuple[str, str]]:
     return [(o, t) for o, t in units if len(o.split()) >= MIN_PARAGRAPH_WORDS]
 
 
-def run_pair_detection(pairs: list[Path], log=print, neural: bool = False) -> list[DetectionRow]:
-    """Detection on each file's pairs, a row per spin rate: the originals' paragraphs are the
-    negatives, the spun ones the positives (``pair_paragraphs``)."""
+def run_pair_detection(
+    pair_sets: list[tuple[str, list[Pair]]], log=print, neural: bool = False
+) -> list[DetectionRow]:
+    """Detection on each (name, pairs) of ``pair_sets``, a row per spin rate: the originals'
+    paragraphs are the negatives, the spun ones the positives (``pair_paragraphs``)."""
     from ..check import Detector
 
-    pair_sets = [(Path(path).name, read_pairs(path)) for path in pairs]  # (errors before loading a model)
     detector = Detector(confirmer=_neural_restorer() if neural else None)
     suffix = ", neural confirmer" if neural else ""
     checked: dict[str, float | None] = {}  # (the same originals come back at every rate)
@@ -484,10 +484,11 @@ def main(args) -> int:
     rows, detection, speed_result = [], [], None
     try:
         if args.pairs:
+            pair_sets = [(Path(path).name, read_pairs(path)) for path in args.pairs]
             if "restore" in suites:
-                rows = run([], rates, words, pairs=args.pairs, log=log, neural=args.neural)
+                rows = run([], rates, words, pair_sets=pair_sets, log=log, neural=args.neural)
             if "detection" in suites:
-                detection = run_pair_detection(args.pairs, log, neural=args.neural)
+                detection = run_pair_detection(pair_sets, log, neural=args.neural)
         else:
             restoration = [s for s in suites if s not in ("speed", "detection")]
             rows = run(restoration, rates, words, args.split, styles, log=log, neural=args.neural)
