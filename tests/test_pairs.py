@@ -31,19 +31,19 @@ def test_added_words_join_a_neighbour_as_one_substitution():
     assert [(e["substitute"], e["original"]) for e in got] == [("clock time", "time")]
 
 
-def test_one_word_swaps_are_recovered_exactly(spinner):
+@pytest.mark.parametrize("copies", [6, 80])  # (80: too long to align whole, and no word occurs once)
+def test_one_word_swaps_are_recovered_exactly(copies):
     # Any spinner's one-for-one word swaps, wherever they fall (a word next to punctuation, a
     # repeated word, neighbours): every one must come back, and nothing else.
     words = ("The old town council met on Monday, and the council said the old bridge, "
-             "which the town built in 1890, would close. ") * 6  # fmt: skip
+             "which the town built in 1890, would close. ") * copies  # fmt: skip
     rng = random.Random(3)
-    tokens = words.split(" ")
     truth = set()
     pos = 0
     out = []
-    for k, t in enumerate(tokens):
-        if t.isalpha() and rng.random() < 0.3:
-            new = f"zq{k}"
+    for k, t in enumerate(words.split(" ")):
+        if t.isalpha() and (k == 5 or rng.random() < 0.3):  # (the 6th word by two: the rest shift by one)
+            new = f"zq{k}" if k != 5 else "zq yy"
             truth.add((pos, pos + len(new), t))
             t = new
         out.append(t)

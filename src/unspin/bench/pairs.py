@@ -40,6 +40,7 @@ from pathlib import Path
 _TOKEN = re.compile(r"\w+|[^\w\s]")
 MAX_PAIR_CHARS = 5_000_000  # a line longer than this is not a document pair
 MAX_GAP_CELLS = 250_000  # the largest piece the edit distance aligns at once (its table's cells)
+BAND = 50  # ...and beyond that, with nothing to cut it at, how far off the diagonal (see there)
 
 
 class PairsError(ValueError):
@@ -79,7 +80,8 @@ def _changed_stretches(
     and "Right now" ← "At" follows. The edit distance costs the product of the lengths, so a
     long text is first cut at its common beginning and end and at the words that occur once on
     each side, in the same order on both (as patience diff does; a repeated sentence can't
-    mislead those), and each piece between is aligned the same way."""
+    mislead those), and each piece between is aligned the same way. A long piece without such a
+    word is aligned along its diagonal."""
     i1, j1 = len(a) if i1 is None else i1, len(b) if j1 is None else j1
     while i0 < i1 and j0 < j1 and a[i0] == b[j0]:
         i0, j0 = i0 + 1, j0 + 1
@@ -88,8 +90,8 @@ def _changed_stretches(
     if (i1 - i0) * (j1 - j0) <= MAX_GAP_CELLS:
         return _edit_distance_stretches(a, b, i0, i1, j0, j1)
     anchors = _unique_anchors(a, b, i0, i1, j0, j1)
-    if not anchors:  # nothing to cut at: one stretch
-        return [(i0, i1, j0, j1)]
+    if not anchors:  # nothing to cut at (a text of repeated sentences): a band along the diagonal
+        return _edit_distance_stretches(a, b, i0, i1, j0, j1, band=BAND)
     out = []
     for x, y in [*anchors, (i1, j1)]:
         out += _changed_stretches(a, b, i0, x, j0, y)
@@ -127,30 +129,47 @@ def _once(tokens: list[str], lo: int, hi: int) -> dict[str, int]:
     return {t: x for t, x in seen.items() if x >= 0}
 
 
-def _edit_distance_stretches(a, b, i0: int, i1: int, j0: int, j1: int) -> list[Stretch]:
+def _edit_distance_stretches(
+    a, b, i0: int, i1: int, j0: int, j1: int, band: int | None = None
+) -> list[Stretch]:
     """The changed stretches of a[i0:i1] against b[j0:j1] on a cheapest edit-distance path
-    (a substitution preferred to an addition and a drop at equal cost)."""
+    (a substitution preferred to an addition and a drop at equal cost). With ``band``, only paths
+    within that many tokens of the straight line from start to end count: a spinner keeps the
+    text's order, and a long piece with nothing to cut it at (``_changed_stretches``) costs its
+    length times the band instead of its length squared."""
     n, m = i1 - i0, j1 - j0
     if n == 0 or m == 0:
         return [(i0, i1, j0, j1)] if n or m else []
-    cost = [[0] * (m + 1) for _ in range(n + 1)]
-    for x in range(n + 1):
-        cost[x][0] = x
-    for y in range(m + 1):
-        cost[0][y] = y
+    if band is None:
+        lo, hi = [0] * (n + 1), [m] * (n + 1)
+    else:  # (wide enough that each row's cells reach the row before's)
+        band = max(band, 2 + m // n)
+        lo = [max(0, x * m // n - band) for x in range(n + 1)]
+        hi = [min(m, x * m // n + band) for x in range(n + 1)]
+    inf = n + m + 1
+    cost = [list(range(lo[0], hi[0] + 1))]  # row x holds columns lo[x]..hi[x]
+
+    def at(x: int, y: int) -> int:
+        return cost[x][y - lo[x]] if lo[x] <= y <= hi[x] else inf
+
     for x in range(1, n + 1):
-        row, prev, ax = cost[x], cost[x - 1], a[i0 + x - 1]
-        for y in range(1, m + 1):
-            row[y] = min(prev[y - 1] + (ax != b[j0 + y - 1]), prev[y] + 1, row[y - 1] + 1)
+        ax, row = a[i0 + x - 1], []
+        for y in range(lo[x], hi[x] + 1):
+            best = at(x - 1, y) + 1
+            if y:
+                best = min(best, at(x - 1, y - 1) + (ax != b[j0 + y - 1]), (row[-1] if row else inf) + 1)
+            row.append(best)
+        cost.append(row)
     matched = []  # (x, y) of the equal tokens on the path, from the end
     x, y = n, m
     while x and y:
         same = a[i0 + x - 1] == b[j0 + y - 1]
-        if cost[x][y] == cost[x - 1][y - 1] + (not same):
+        here = at(x, y)
+        if here == at(x - 1, y - 1) + (not same):
             if same:
                 matched.append((x - 1, y - 1))
             x, y = x - 1, y - 1
-        elif cost[x][y] == cost[x - 1][y] + 1:
+        elif here == at(x - 1, y) + 1:
             x -= 1
         else:
             y -= 1
