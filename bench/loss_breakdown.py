@@ -133,9 +133,10 @@ def main() -> int:
     if args.pairs:
         pairs = [p for p in read_pairs(args.pairs) if p.rate in (None, args.rate)]
         items = [(p.spun, p.gold()) for p in pairs]
-        args.spinner, args.split = args.pairs, "given"
+        source = f"{args.pairs} {args.rate:.0%}"
     else:
         items = spun_items(args.spinner, args.rate, select_documents(args.split, args.words))
+        source = f"{args.spinner} {args.rate:.0%}, {args.split} split"
     for spun, edits in items:
         edits = [(e["spun_start"], e["spun_end"], e["original"]) for e in edits]
         words += len(spun.split())
@@ -159,7 +160,7 @@ def main() -> int:
                 examples[s].append(f"{spun[a:b]} ← {original}" + (f"  [{top}]" if top else ""))
     total = sum(counts.values())
     engine = "neural" if restorer.neural is not None else "trigram"
-    print(f"{args.spinner} {args.rate:.0%}, {args.split} split, {words:,} words, {engine} engine, "
+    print(f"{source}, {words:,} words, {engine} engine, "
           f"thresholds {_thresholds(model)}, {time.perf_counter() - t:.0f} s")  # fmt: skip
     print("\n| stage | substitutions | share |\n|---|---:|---:|")
     for s in STAGES:
