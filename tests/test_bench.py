@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from unspin.bench import corpora, run
@@ -49,6 +51,25 @@ def test_splits_are_disjoint_and_stable():
     ids = {x.id for x in docs}
     assert len(ids) == len(docs)
     assert {x.genre for x in docs} >= {"news", "encyclopedic", "technical"}
+
+
+def test_units_cut_a_text_at_sentences_and_blank_lines_with_their_gold_edits():
+    spun = 'He said "Go." Then the invoice handed.\n\nIn the fountain, it rained! ok'
+    gold = [
+        {"spun_start": 23, "spun_end": 30, "original": "bill", "substitute": "invoice"},
+        {"spun_start": 47, "spun_end": 55, "original": "spring", "substitute": "fountain"},
+    ]
+    sentences = run.in_units([(spun, gold)], "sentence")
+    first, second, third = 'He said "Go."', "Then the invoice handed.", "In the fountain, it rained! ok"
+    assert [t for t, _ in sentences] == [first, second, third]
+    for text, edits in sentences:  # each gold edit now points at its word in its own sentence
+        assert all(text[e["spun_start"] : e["spun_end"]] == e["substitute"] for e in edits)
+    assert [len(e) for _, e in sentences] == [0, 1, 1]
+    paragraphs = run.in_units([(spun, gold)], "paragraph")
+    assert [t for t, _ in paragraphs] == [f"{first} {second}", third]
+    assert run.in_units([(spun, gold)], "document") == [(spun, gold)]
+    with pytest.raises(run.BenchError, match="no such unit"):
+        run.unit_ranges(spun, "chapter")
 
 
 def test_bench_refuses_to_report_on_fewer_words_than_asked():
@@ -113,11 +134,9 @@ def test_loss_breakdown_puts_each_substitution_at_the_stage_the_decoder_loses_it
     assert not lb.other_form(restorer.lexicon, "said", "said")
 
 
-def test_thresholds_per_spin_rate_keep_every_rate_under_the_false_edit_limit(monkeypatch):
-    """``bench/train_decision.py``: where honest words read worse in heavily spun text, one
-    threshold can't serve every rate; one per band of the rate estimate can."""
+def _train_decision(monkeypatch):
+    """``bench/train_decision.py`` as a module."""
     import importlib.util
-    import re
     from pathlib import Path
 
     bench = Path(__file__).parent.parent / "bench"
@@ -125,22 +144,48 @@ def test_thresholds_per_spin_rate_keep_every_rate_under_the_false_edit_limit(mon
     spec = importlib.util.spec_from_file_location("train_decision", bench / "train_decision.py")
     td = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(td)
+    return td
 
-    text = " ".join(f"x{k}" for k in range(20))  # 20 words: "x0 x1 … x19"
+
+def _validation_doc(rate: float, spun: list[int], right: float, honest: float):
+    """A validation sample of 20 words ("x0 x1 … x19"), the words ``spun`` restored at probability
+    ``right`` and two honest words given probability ``honest``; and those probabilities."""
+    text = " ".join(f"x{k}" for k in range(20))
     spans = [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+    gold = {(*spans[k], "orig"): [n] for n, k in enumerate(spun)}
+    rows = [(*spans[k], "orig", [rate]) for k in spun]
+    probs = [right] * len(spun)
+    honest_words = [k for k in range(20) if k not in spun][:2]
+    rows += [(*spans[k], "other", [rate]) for k in honest_words]
+    probs += [honest] * len(honest_words)
+    return ("validation", text, gold, rows), probs
 
-    def doc(rate: float, spun: list[int], right: float, honest: float):
-        gold = {(*spans[k], "orig"): [n] for n, k in enumerate(spun)}
-        rows = [(*spans[k], "orig", [rate]) for k in spun]
-        probs = [right] * len(spun)
-        honest_words = [k for k in range(20) if k not in spun][:2]
-        rows += [(*spans[k], "other", [rate]) for k in honest_words]
-        probs += [honest] * len(honest_words)
-        return ("validation", text, gold, rows), probs
 
+def test_one_threshold_keeps_each_unit_under_the_false_edit_limit(monkeypatch):
+    """The trigram engine's one threshold: honest words of a sentence read alone may look spun
+    where a whole document's don't; the limit holds for the sentences too."""
+    td = _train_decision(monkeypatch)
+    whole = [_validation_doc(0.3, [3, 9], 0.9, 0.1) for _ in range(9)]
+    docs = whole + [_validation_doc(0.3, [3, 9], 0.9, 0.6)]
+    samples, probs = [d for d, _ in docs], [p for _, p in docs]
+    units = ["document"] * 9 + ["sentence"]
+    pooled, _, _ = td.pooled_threshold(samples, probs, limit=0.02)
+    assert pooled < 0.6  # over all the text, the sentence's two false edits are within the limit
+    each, _, validation = td.pooled_threshold(samples, probs, limit=0.02, units=units)
+    assert 0.6 <= each < 0.9 and validation["exact"] == 1.0
+
+
+def test_thresholds_per_spin_rate_keep_every_rate_under_the_false_edit_limit(monkeypatch):
+    """``bench/train_decision.py``: where honest words read worse in heavily spun text, one
+    threshold can't serve every rate; one per band of the rate estimate can."""
+    td = _train_decision(monkeypatch)
     # Light spin: originals are likely at 0.45 and honest words never; heavy spin: originals at
     # 0.8, and honest words beside them look spun at 0.6.
-    docs = [doc(0.0, [], 0.0, 0.3), doc(0.1, [3, 9], 0.45, 0.3), doc(0.5, list(range(0, 20, 2)), 0.8, 0.6)]
+    docs = [
+        _validation_doc(0.0, [], 0.0, 0.3),
+        _validation_doc(0.1, [3, 9], 0.45, 0.3),
+        _validation_doc(0.5, list(range(0, 20, 2)), 0.8, 0.6),
+    ]
     samples, probs, rates = [d for d, _ in docs], [p for _, p in docs], [0.0, 0.1, 0.5]
     single, bands, validation = td.pick_thresholds(samples, probs, rates, 0, limit=0.05)
     res = {float(r): v for r, v in validation["by_rate"].items()}

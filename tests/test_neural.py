@@ -504,7 +504,7 @@ def test_the_second_reading_replayed_at_other_margins_is_the_engine_run_at_them(
         recorder = second_reading.Recorder(in_one_band(restorer, tiny, band, single, -0.1, 0.0))
         paragraphs, spans = recorder.readings(source)
         assert any(p.second is not None for p in paragraphs)
-        for light, heavy in ((-0.1, 0.0), (0.0, -0.1), (-0.15, 0.1)):
+        for light, heavy in ((-0.1, 0.0), (0.0, -0.1), (-0.15, 0.1), (-0.3, 0.3)):
             replayed = second_reading.document_spans(recorder.decision, paragraphs, light, heavy)
             assert replayed == in_one_band(restorer, tiny, band, single, light, heavy).restore(source).spans
             seen.add(tuple(replayed))

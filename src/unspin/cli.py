@@ -314,6 +314,11 @@ def parser() -> argparse.ArgumentParser:
     b.add_argument("--styles", help="the own suite's spinner styles, comma-separated (default: all of them)")
     b.add_argument("--words", type=int, default=0, help="words of clean text per suite")
     b.add_argument("--split", choices=["dev", "test"], default="test")
+    b.add_argument(
+        "--unit", choices=["document", "paragraph", "sentence"], default="document",
+        help="restore each document whole (the default), or each of its paragraphs or sentences as a "
+        "text of its own, as a user who pastes one does",
+    )  # fmt: skip
     b.add_argument("--json", help="also write the results as JSON to this file")
     b.add_argument(
         "--neural", action="store_true",

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import re
 import resource
 import statistics
 import subprocess
@@ -51,11 +52,12 @@ class Row:
     rate: float | None
     docs: int
     counts: Counts
+    unit: str = "document"  # each document restored whole, or each paragraph or sentence alone
 
     def as_dict(self) -> dict:
         return {
             "suite": self.suite, "spinner": self.spinner, "style": self.style, "rate": self.rate,
-            "docs": self.docs, "words": self.counts.words, "gold": self.counts.gold,
+            "unit": self.unit, "docs": self.docs, "words": self.counts.words, "gold": self.counts.gold,
             "edits": self.counts.edits, **self.counts.summary(), "reliability": self.counts.reliability(),
         }  # fmt: skip
 
@@ -82,10 +84,52 @@ def select_documents(split: str, words: int) -> list[corpora.Document]:
     return chosen
 
 
-def restore_and_score(restorer: Restorer, items, candidates) -> Counts:
-    """items: (spun text, gold edits) pairs."""
-    total = Counts()
+UNITS = ("document", "paragraph", "sentence")
+# A sentence ends at . ! or ? (and any closing quotes or brackets) before white space and a capital,
+# a digit or an opening quote; paragraphs end at a blank line. Good enough to cut a bench's text.
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?P<close>[\"')\]’”]*)\s+(?=[A-Z0-9\"'‘“(])|\n\s*\n")
+_PARAGRAPH_END = re.compile(r"\n\s*\n")
+
+
+def unit_ranges(text: str, unit: str) -> list[tuple[int, int]]:
+    """(start, end) of each ``unit`` of ``text`` (``UNITS``) that has any non-space character.
+
+    >>> unit_ranges("One. Two words.\\n\\nThree.", "sentence")
+    [(0, 4), (5, 15), (17, 23)]
+    """
+    if unit not in UNITS:
+        raise BenchError(f"no such unit: {unit!r} (units: {', '.join(UNITS)})")
+    if unit == "document":
+        return [(0, len(text))] if text.strip() else []
+    cuts, last = [], 0
+    for m in (_PARAGRAPH_END if unit == "paragraph" else _SENTENCE_END).finditer(text):
+        closed = m.groupdict().get("close")  # (closing quotes stay with their sentence)
+        cuts.append((last, m.start() + len(closed or "")))
+        last = m.end()
+    cuts.append((last, len(text)))
+    return [(a, b) for a, b in cuts if text[a:b].strip()]
+
+
+def in_units(items, unit: str) -> list[tuple[str, list[dict]]]:
+    """(spun text, gold edits) pairs cut into ``unit``s (``unit_ranges``), each with its own gold
+    edits in its own offsets: each is then restored as a text of its own, as a user who pastes a
+    sentence or a paragraph does. (A gold edit belongs to the unit it starts in; a spinner's
+    substitutions never span two sentences.)"""
+    if unit == "document":
+        return list(items)
+    out = []
     for spun, gold in items:
+        for a, b in unit_ranges(spun, unit):
+            mine = [dict(g, spun_start=g["spun_start"] - a, spun_end=g["spun_end"] - a)
+                    for g in gold if a <= g["spun_start"] < b]  # fmt: skip
+            out.append((spun[a:b], mine))
+    return out
+
+
+def restore_and_score(restorer: Restorer, items, candidates, unit: str = "document") -> Counts:
+    """items: (spun text, gold edits) pairs, each restored whole or cut into ``unit``s (``in_units``)."""
+    total = Counts()
+    for spun, gold in in_units(items, unit):
         t = time.perf_counter()
         result = restorer.restore(spun)
         elapsed = time.perf_counter() - t
@@ -131,9 +175,12 @@ def _neural_restorer() -> Restorer:
 
 def run(
     suites: list[str], rates: list[float], words: int, split: str = "test", styles=STYLES, log=print,
-    neural: bool = False, pair_sets: list[tuple[str, list[Pair]]] = (),
+    neural: bool = False, pair_sets: list[tuple[str, list[Pair]]] = (), unit: str = "document",
 ) -> list[Row]:
-    """The restoration rows of ``suites`` (clean, own, nlpaug) and of each (name, pairs) of ``pair_sets``."""
+    """The restoration rows of ``suites`` (clean, own, nlpaug) and of each (name, pairs) of ``pair_sets``,
+    each text restored whole or cut into ``unit``s (``UNITS``: paragraphs or sentences, each restored
+    as a text of its own)."""
+    unit_ranges("", unit)  # (an unknown unit fails before any model loads)
     unknown = [s for s in styles if s not in STYLES]
     if unknown:  # (before loading any model)
         raise BenchError(f"no such spinner style: {', '.join(unknown)} (styles: {', '.join(STYLES)})")
@@ -144,25 +191,25 @@ def run(
     if "clean" in suites:
         for genre in sorted({d.genre for d in docs}):
             mine = [d for d in docs if d.genre == genre]
-            c = restore_and_score(restorer, [(d.text, []) for d in mine], None)
-            rows.append(Row("clean", "none", genre, None, len(mine), c))
+            c = restore_and_score(restorer, [(d.text, []) for d in mine], None, unit)
+            rows.append(Row("clean", "none", genre, None, len(mine), c, unit))
             log(f"clean {genre}: {c.summary()}")
     if "own" in suites:
         for style in styles:
             for rate in rates:
-                c = restore_and_score(restorer, spun_items(style, rate, docs), candidates)
-                rows.append(Row("own (in-distribution)", "unspin", style, rate, len(docs), c))
+                c = restore_and_score(restorer, spun_items(style, rate, docs), candidates, unit)
+                rows.append(Row("own (in-distribution)", "unspin", style, rate, len(docs), c, unit))
                 log(f"own {style} {rate}: {c.summary()}")
     if "nlpaug" in suites:
         for rate in rates:
-            c = restore_and_score(restorer, spun_items("nlpaug", rate, docs), candidates)
-            rows.append(Row("nlpaug (independent)", "nlpaug SynonymAug", "wordnet", rate, len(docs), c))
+            c = restore_and_score(restorer, spun_items("nlpaug", rate, docs), candidates, unit)
+            rows.append(Row("nlpaug (independent)", "nlpaug SynonymAug", "wordnet", rate, len(docs), c, unit))
             log(f"nlpaug {rate}: {c.summary()}")
     for name, items in pair_sets:
         for rate in _rates_of(items):
             mine = [p for p in items if p.rate == rate]
-            c = restore_and_score(restorer, [(p.spun, p.gold()) for p in mine], candidates)
-            rows.append(Row("pairs", name, "–", rate, len(mine), c))
+            c = restore_and_score(restorer, [(p.spun, p.gold()) for p in mine], candidates, unit)
+            rows.append(Row("pairs", name, "–", rate, len(mine), c, unit))
             log(f"pairs {name} {rate}: {c.summary()}")
     return rows
 
@@ -423,6 +470,9 @@ def markdown(rows: list[Row], speed_result: dict | None) -> str:
         "precision | false-edit rate | words/s |"
     )
     lines = [head, "|" + "---|" * 13]
+    units = sorted({r.unit for r in rows} - {"document"})
+    if units:  # (docs still counts documents; each of their units was restored as a text of its own)
+        lines.insert(0, f"Each {' and '.join(units)} restored as a text of its own.\n")
     for r in rows:
         d = r.as_dict()
         rate = "–" if r.rate is None else f"{r.rate:.0%}"
@@ -486,12 +536,14 @@ def main(args) -> int:
         if args.pairs:
             pair_sets = [(Path(path).name, read_pairs(path)) for path in args.pairs]
             if "restore" in suites:
-                rows = run([], rates, words, pair_sets=pair_sets, log=log, neural=args.neural)
+                rows = run([], rates, words, pair_sets=pair_sets, log=log, neural=args.neural, unit=args.unit)
             if "detection" in suites:
                 detection = run_pair_detection(pair_sets, log, neural=args.neural)
         else:
             restoration = [s for s in suites if s not in ("speed", "detection")]
-            rows = run(restoration, rates, words, args.split, styles, log=log, neural=args.neural)
+            rows = run(
+                restoration, rates, words, args.split, styles, log=log, neural=args.neural, unit=args.unit
+            )
             if "detection" in suites:
                 det_rates = [r for r in rates if r <= 0.3] or rates
                 detection = run_detection(det_rates, words, args.split, log=log, neural=args.neural)
