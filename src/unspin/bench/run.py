@@ -86,13 +86,14 @@ def select_documents(split: str, words: int) -> list[corpora.Document]:
 
 UNITS = ("document", "paragraph", "sentence")
 # A sentence ends at . ! or ? (and any closing quotes or brackets) before white space and a capital,
-# a digit or an opening quote; paragraphs end at a blank line. Good enough to cut a bench's text.
-_SENTENCE_END = re.compile(r"(?<=[.!?])(?P<close>[\"')\]’”]*)\s+(?=[A-Z0-9\"'‘“(])|\n\s*\n")
-_PARAGRAPH_END = re.compile(r"\n\s*\n")
+# a digit or an opening quote. Good enough to cut a bench's text.
+_SENTENCE_END = re.compile(r"(?<=[.!?])(?P<close>[\"')\]’”]*)\s+(?=[A-Z0-9\"'‘“(])")
 
 
-def unit_ranges(text: str, unit: str) -> list[tuple[int, int]]:
-    """(start, end) of each ``unit`` of ``text`` (``UNITS``) that has any non-space character.
+def unit_ranges(source: str, unit: str) -> list[tuple[int, int]]:
+    """(start, end) of each ``unit`` of ``source`` (``UNITS``) that has any non-space character:
+    paragraphs are the engine's own (``text.paragraphs``), less their surrounding white space;
+    sentences are cut within them.
 
     >>> unit_ranges("One. Two words.\\n\\nThree.", "sentence")
     [(0, 4), (5, 15), (17, 23)]
@@ -100,14 +101,16 @@ def unit_ranges(text: str, unit: str) -> list[tuple[int, int]]:
     if unit not in UNITS:
         raise BenchError(f"no such unit: {unit!r} (units: {', '.join(UNITS)})")
     if unit == "document":
-        return [(0, len(text))] if text.strip() else []
-    cuts, last = [], 0
-    for m in (_PARAGRAPH_END if unit == "paragraph" else _SENTENCE_END).finditer(text):
-        closed = m.groupdict().get("close")  # (closing quotes stay with their sentence)
-        cuts.append((last, m.start() + len(closed or "")))
-        last = m.end()
-    cuts.append((last, len(text)))
-    return [(a, b) for a, b in cuts if text[a:b].strip()]
+        return [(0, len(source))] if source.strip() else []
+    cuts = []
+    for offset, para in text.paragraphs(source):
+        start, end = offset + len(para) - len(para.lstrip()), offset + len(para.rstrip())
+        if unit == "sentence":
+            for m in _SENTENCE_END.finditer(source, start, end):
+                cuts.append((start, m.start() + len(m["close"])))  # (closing quotes stay with their sentence)
+                start = m.end()
+        cuts.append((start, end))
+    return [(a, b) for a, b in cuts if source[a:b].strip()]
 
 
 def in_units(items, unit: str) -> list[tuple[str, list[dict]]]:
