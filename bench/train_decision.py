@@ -13,7 +13,9 @@ evidence is still its prior). The dev documents are divided again
 on the first, and the decision thresholds are chosen on the second: the highest exact-restoration
 recall whose false-edit rate (untouched words changed) stays at or under ``--max-false-edits`` at
 every spin rate, clean text included, with one threshold per band of the paragraph's neural
-spin-rate estimate (``pick_thresholds``, ``decision.RateThresholds``). The trigram engine's model
+spin-rate estimate (``pick_thresholds``, ``decision.RateThresholds``); with ``--each style``
+the text of each of our styles alone must also stay at or under ``--each-limit`` at every rate (and
+with ``--each unit``, each reading's). The trigram engine's model
 keeps one threshold, whose false edits over all the validation text together stay under the limit
 (``pooled_threshold``).
 
@@ -143,11 +145,11 @@ def collect(words: int, neural: bool, jobs: int = 1, right_words: int = RIGHT_WO
     return [x for samples in parts for x in samples]
 
 
-def evaluate(samples, probs, threshold):
-    """Exact recall and false-edit rate of the engine's decisions at ``threshold``: one for every
+def sample_counts(samples, probs, threshold) -> list[Counts]:
+    """Each sample's ``judge`` counts for the engine's decisions at ``threshold``: one for every
     row, or a function of a row's features (``decision.RateThresholds``)."""
     threshold_for = threshold if callable(threshold) else lambda _features: threshold
-    total = Counts()
+    counts = []
     for (_, spun, gold, rows), p in zip(samples, probs):
         by_threshold: dict[float, list[Row]] = {}
         for (s, e, c, f), q in zip(rows, p):  # (a Row's option is its text here)
@@ -155,12 +157,34 @@ def evaluate(samples, probs, threshold):
         # A threshold's rows are whole paragraphs (they share the rate estimate), and spans never
         # cross a paragraph: choosing per threshold is choosing over the document.
         edits = [(r.start, r.end, r.option) for th, rs in by_threshold.items() for r, _ in choose(rs, th)]
-        total.add(judge(spun, gold, edits))
+        counts.append(judge(spun, gold, edits))
+    return counts
+
+
+def rates_of(counts: list[Counts]) -> tuple[float, float]:
+    """(exact recall, false-edit rate) of some samples' counts together."""
+    total = Counts()
+    for c in counts:
+        total.add(c)
     return total.exact / max(total.gold, 1), total.false_edits / max(total.untouched, 1)
 
 
+def evaluate(samples, probs, threshold) -> tuple[float, float]:
+    """Exact recall and false-edit rate of the engine's decisions at ``threshold`` (as
+    ``sample_counts``), over all the samples together."""
+    return rates_of(sample_counts(samples, probs, threshold))
+
+
+def worst_false_edits(counts: list[Counts], labels: list[str]) -> float:
+    """The highest false-edit rate of the samples sharing a label (``labels``: one per sample)."""
+    groups: dict[str, list[Counts]] = {}
+    for c, label in zip(counts, labels):
+        groups.setdefault(label, []).append(c)
+    return max((rates_of(g)[1] for g in groups.values()), default=0.0)
+
+
 def setting_units(samples: list, words: int) -> list[str]:
-    """Each sample's unit (``unit``), from its place, as ``setting_rates``: ``words`` must be what
+    """Each sample's unit (``unit``), from its place, as ``sample_settings``: ``words`` must be what
     the samples were collected with."""
     docs = select_documents("dev", words)
     per = len(samples) // len(SETTINGS)
@@ -169,25 +193,36 @@ def setting_units(samples: list, words: int) -> list[str]:
     return [unit(docs[k % per].id) for k in range(len(samples))]
 
 
-def setting_rates(samples: list) -> list[float]:
-    """Each sample's spin rate (0 for clean text), from its place: ``collect`` gives every setting
-    the same documents, in order."""
+def sample_settings(samples: list) -> list[tuple[str, float]]:
+    """Each sample's setting (style, spin rate; ("clean", 0) for clean text), from its place:
+    ``collect`` gives every setting the same documents, in order."""
     per = len(samples) // len(SETTINGS)
     if per * len(SETTINGS) != len(samples):
         raise ValueError("the samples are not whole settings of collect()'s")
-    return [SETTINGS[k // per][1] for k in range(len(samples))]
+    return [SETTINGS[k // per] for k in range(len(samples))]
 
 
 GRID = np.linspace(0.05, 0.95, 37)  # the thresholds tried
 
 
 def pick_thresholds(
-    samples, probs, rates: list[float], feature: int, limit: float, grid=GRID, min_gain: float = 0.002
+    samples,
+    probs,
+    rates: list[float],
+    feature: int,
+    limit: float,
+    grid=GRID,
+    min_gain: float = 0.002,
+    each: tuple[list[str], ...] = (),
+    each_limit: float | None = None,
 ):
     """The decision thresholds with the best exact restoration (the mean over the spin rates)
     whose false-edit rate stays at or under ``limit`` at every spin rate, clean text included:
     the issue's target is per text, and one threshold for all leaves heavily spun text over it
-    (``decision.RateThresholds``). First the best single threshold; then one per band of the
+    (``decision.RateThresholds``). ``each``: labellings of the samples (a label per sample: its
+    spinner style, its unit), within each of which every label's text must stay at or under
+    ``each_limit`` at every rate as well: the pool of our styles can meet a limit that some style
+    alone, or a spinner like it, doesn't. First the best single threshold; then one per band of the
     rate estimate ``feature`` (a band per spin rate, the edges midway between the estimate's
     medians at neighbouring rates), moved one band or two neighbours at a time while that
     gains at least ``min_gain`` (a fifth of a point: less is within the validation's noise, and
@@ -198,10 +233,13 @@ def pick_thresholds(
     groups = {r: [k for k, x in enumerate(rates) if x == r] for r in sorted(set(rates))}
 
     def score(threshold):
-        res = {}
-        for r, ks in groups.items():
-            res[r] = evaluate([samples[k] for k in ks], [probs[k] for k in ks], threshold)
-        ok = all(fe <= limit for _, fe in res.values())
+        counts = sample_counts(samples, probs, threshold)
+        res = {r: rates_of([counts[k] for k in ks]) for r, ks in groups.items()}
+        ok = all(fe <= limit for _, fe in res.values()) and all(
+            worst_false_edits([counts[k] for k in ks], [labels[k] for k in ks]) <= each_limit
+            for labels in each
+            for ks in groups.values()
+        )
         return (float(np.mean([e for r, (e, _) in res.items() if r > 0])) if ok else -1.0), res
 
     grid_values = [round(float(t), 6) for t in grid]
@@ -258,15 +296,13 @@ def pooled_threshold(samples, probs, limit: float, grid=GRID, units: list[str] |
     bands: on the test split they gained it nothing and moved clean encyclopedic text over the
     limit (28 Nov). Returns (threshold, None, validation) as ``pick_thresholds``; None where no
     threshold meets the limit."""
-    groups = {u: [k for k, x in enumerate(units) if x == u] for u in sorted(set(units or []))}
     best = None
     for threshold in grid:
-        recall, fe = evaluate(samples, probs, threshold)
-        per_unit = {u: evaluate([samples[k] for k in ks], [probs[k] for k in ks], threshold)[1]
-                    for u, ks in groups.items()}  # fmt: skip
-        worst = max([fe, *per_unit.values()])
-        each = "".join(f", {u} {x:.4f}" for u, x in per_unit.items())
-        print(f"threshold {threshold:.3f}: exact {recall:.3f}, false edits {fe:.4f}{each}", file=sys.stderr)
+        counts = sample_counts(samples, probs, threshold)
+        recall, fe = rates_of(counts)
+        worst = max(fe, worst_false_edits(counts, units or []))
+        print(f"threshold {threshold:.3f}: exact {recall:.3f}, false edits {fe:.4f} (worst {worst:.4f})",
+              file=sys.stderr)  # fmt: skip
         if worst <= limit and (best is None or recall > best[1]):
             best = (float(threshold), recall, worst)
     return None if best is None else (best[0], None, {"exact": best[1], "false_edit_rate": best[2]})
@@ -323,6 +359,10 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=1, help="processes collecting the rows (one per core)")
     ap.add_argument("--right-words", type=int, default=RIGHT_WORDS,
                     help="with --neural: words of right context in each candidate's neural gain")  # fmt: skip
+    ap.add_argument("--each", nargs="*", choices=("style", "unit"), default=[],
+                    help="with --neural: keep each style's (each unit's) false edits at every rate "
+                    "under --each-limit too")  # fmt: skip
+    ap.add_argument("--each-limit", type=float, default=0.005)
     ap.add_argument("--out", type=Path)
     args = ap.parse_args()
     features = FEATURES + NEURAL_FEATURES if args.neural else FEATURES
@@ -355,6 +395,7 @@ def main() -> int:
     print(f"train: {len(y):,} candidate edits, {y.sum():,} correct ({kind})", file=sys.stderr)
 
     val = [s for s in samples if s[0] == "validation"]
+    units = [u for s, u in zip(samples, setting_units(samples, args.words)) if s[0] == "validation"]
     probs = [
         model.predict_proba((np.array([r[3] for r in s[3]]) - mean) / scale)[:, 1] if s[3] else []
         for s in val
@@ -364,10 +405,13 @@ def main() -> int:
         np.array([(a, b, c.lower()) in s[2] for s in val for a, b, c, _ in s[3]]),
     )
     if args.neural:
-        rates = [r for s, r in zip(samples, setting_rates(samples)) if s[0] == "validation"]
-        picked = pick_thresholds(val, probs, rates, features.index("neural_rate"), args.max_false_edits)
+        settings = [x for s, x in zip(samples, sample_settings(samples)) if s[0] == "validation"]
+        labels = {"style": [style for style, _ in settings], "unit": units}
+        picked = pick_thresholds(
+            val, probs, [r for _, r in settings], features.index("neural_rate"), args.max_false_edits,
+            each=tuple(labels[k] for k in args.each), each_limit=args.each_limit,
+        )  # fmt: skip
     else:
-        units = [u for s, u in zip(samples, setting_units(samples, args.words)) if s[0] == "validation"]
         picked = pooled_threshold(val, probs, args.max_false_edits, units=units)
     if picked is None:
         print("no threshold meets the false-edit limit", file=sys.stderr)
@@ -378,6 +422,8 @@ def main() -> int:
         for rate, (exact, fe) in validation["by_rate"].items():
             print(f"| {float(rate):.0%} | {exact:.3f} | {fe:.4f} |")
     validation.update(max_false_edits=args.max_false_edits, reliability=reliability)
+    if args.neural and args.each:
+        validation.update(each=args.each, each_limit=args.each_limit)
     trained_on = (
         f"dev split, own spinner styles {list(STYLES)} at {list(RATES)} + clean, "
         f"{args.words} words per setting" + (", neural re-scorer" if args.neural else "")

@@ -195,3 +195,21 @@ def test_thresholds_per_spin_rate_keep_every_rate_under_the_false_edit_limit(mon
     assert all(fe <= 0.05 for _, fe in res.values())
     assert res[0.1][0] == res[0.5][0] == 1.0
     assert td.pick_thresholds(samples, probs, rates, 0, limit=-1.0) is None
+
+
+def test_thresholds_can_keep_each_style_under_the_false_edit_limit(monkeypatch):
+    """A style whose honest words look spun can hide in the pool of all styles: with ``each``
+    its text alone must meet the limit too, at the price of its own lower-scored restorations."""
+    td = _train_decision(monkeypatch)
+    docs = [_validation_doc(0.3, [3, 9], 0.9, 0.1) for _ in range(9)]
+    docs.append(_validation_doc(0.3, [3, 9], 0.5, 0.6))  # its honest words outscore its originals
+    samples, probs, rates = [d for d, _ in docs], [p for _, p in docs], [0.3] * 10
+    styles = ["plain"] * 9 + ["odd"]
+    _, pooled, validation = td.pick_thresholds(samples, probs, rates, 0, limit=0.02)
+    assert validation["exact"] == 1.0  # two false edits in 180 honest words: within the pool's limit
+    assert td.evaluate(samples[-1:], probs[-1:], pooled)[1] > 0.02  # …not within the odd style's
+    _, each, validation = td.pick_thresholds(
+        samples, probs, rates, 0, limit=0.02, each=(styles,), each_limit=0.02
+    )
+    assert td.evaluate(samples[-1:], probs[-1:], each) == (0.0, 0.0)
+    assert validation["exact"] == 0.9

@@ -82,10 +82,10 @@ def at_threshold(r, threshold: float):
     return r
 
 
-def in_one_band(restorer, tiny, band: float, single: float, light: float, heavy: float):
-    """A neural restorer deciding every paragraph in one rate band (threshold ``band``; the model's
-    single threshold ``single``: at or under ``band``, the band is heavily spun), easy first, the second
-    reading at margin ``light`` in lightly spun paragraphs and ``heavy`` in the others."""
+def in_one_band(restorer, tiny, band: float, is_heavy: bool, light: float, heavy: float):
+    """A neural restorer deciding every paragraph at threshold ``band``, in the upper of two rate
+    bands (heavily spun) if ``is_heavy`` and in the lower otherwise, easy first, the second reading
+    at margin ``light`` in lightly spun paragraphs and ``heavy`` in the others."""
     import dataclasses
 
     from unspin.decision import RateThresholds
@@ -95,8 +95,9 @@ def in_one_band(restorer, tiny, band: float, single: float, light: float, heavy:
     params = dataclasses.replace(restorer.params, first_reading_margin=0.1, **margins)
     r = Restorer(restorer.lexicon, restorer.lm, params, neural_lm=tiny)
     feature = r.decision.by_rate.feature  # (the shipped model's: its rate estimate's place in a row)
-    r = at_threshold(r, single)
-    r.decision.by_rate = RateThresholds(feature, (), (band,))
+    r = at_threshold(r, band)
+    edge = -1e9 if is_heavy else 1e9  # every paragraph's rate estimate is above it, or under it
+    r.decision.by_rate = RateThresholds(feature, (edge,), (band, band))
     return r
 
 
@@ -305,17 +306,17 @@ def test_easy_first_each_reading_decides_at_its_own_margin_from_the_threshold(ti
 def test_the_second_reading_decides_at_the_plain_threshold_in_heavily_spun_paragraphs(tiny, restorer):
     source = "The firm was small.\n\n" + SPUN + " The firm commenced trading in the fountain.\n"
 
-    def spans(band: float, single: float, second: float, heavy: float):
-        return set(in_one_band(restorer, tiny, band, single, second, heavy).restore(source).spans)
+    def spans(band: float, is_heavy: bool, second: float, heavy: float):
+        return set(in_one_band(restorer, tiny, band, is_heavy, second, heavy).restore(source).spans)
 
     mattered = False
     for t in (0.05, 0.1, 0.2, 0.3):
-        # a band at the model's single threshold is heavily spun: the heavy margin, not the other
-        heavy = spans(t, single=t, second=-0.1, heavy=0.0)
-        assert heavy == spans(t, single=t, second=0.0, heavy=0.0)
-        # a band under it is lightly spun: the second reading's own margin
-        light = spans(t, single=t + 0.3, second=-0.1, heavy=0.0)
-        assert light == spans(t, single=t + 0.3, second=-0.1, heavy=-0.1)
+        # in the upper band, heavily spun: the heavy margin, not the other (whatever the thresholds)
+        heavy = spans(t, True, second=-0.1, heavy=0.0)
+        assert heavy == spans(t, True, second=0.0, heavy=0.0)
+        # in the lower band, lightly spun: the second reading's own margin
+        light = spans(t, False, second=-0.1, heavy=0.0)
+        assert light == spans(t, False, second=-0.1, heavy=-0.1)
         mattered |= heavy != light
     assert mattered, "the band should change the second reading's edits somewhere"
 
@@ -500,12 +501,12 @@ def test_the_second_reading_replayed_at_other_margins_is_the_engine_run_at_them(
     source = SPUN + "\n\nThe firm commenced trading and acquired a small rival in the fountain."
 
     seen = set()
-    for band, single in ((0.2, 0.2), (0.2, 0.5)):  # heavily spun, then lightly
-        recorder = second_reading.Recorder(in_one_band(restorer, tiny, band, single, -0.1, 0.0))
+    for band, is_heavy in ((0.2, True), (0.2, False)):  # heavily spun, then lightly
+        recorder = second_reading.Recorder(in_one_band(restorer, tiny, band, is_heavy, -0.1, 0.0))
         paragraphs, spans = recorder.readings(source)
         assert any(p.second is not None for p in paragraphs)
         for light, heavy in ((-0.1, 0.0), (0.0, -0.1), (-0.15, 0.1), (-0.3, 0.3)):
             replayed = second_reading.document_spans(recorder.decision, paragraphs, light, heavy)
-            assert replayed == in_one_band(restorer, tiny, band, single, light, heavy).restore(source).spans
+            assert replayed == in_one_band(restorer, tiny, band, is_heavy, light, heavy).restore(source).spans
             seen.add(tuple(replayed))
     assert len(seen) > 2, "the margins should change the second reading's edits"

@@ -224,6 +224,8 @@ def test_a_model_file_may_give_a_threshold_per_band_of_the_spin_rate(tmp_path):
     rates = (0.0, 0.1, 0.2, 0.25, 0.9)
     assert [model.threshold_for([9.0, r]) for r in rates] == [0.4, 0.4, 0.675, 0.75, 0.75]
     assert model.lowest_threshold == 0.4
+    # the upper two bands read as heavily spun, the 0.675 one too though it is under the file's 0.7
+    assert [model.by_rate.heavy([9.0, r]) for r in rates] == [False, False, True, True, True]
     spec["rate_thresholds"]["thresholds"] = [0.4, 0.5]
     (tmp_path / "bad.json").write_text(json.dumps(spec))
     with pytest.raises(ValueError, match="rate_thresholds"):

@@ -251,7 +251,16 @@ class RateThresholds:
         return cls(feature, tuple(table["edges"]), tuple(table["thresholds"]))
 
     def __call__(self, features: list[float]) -> float:
-        return self.thresholds[bisect.bisect_right(self.edges, features[self.feature])]
+        return self.thresholds[self.band(features)]
+
+    def band(self, features: list[float]) -> int:
+        return bisect.bisect_right(self.edges, features[self.feature])
+
+    def heavy(self, features: list[float]) -> bool:
+        """Whether a row's paragraph reads as heavily spun: its band is in the upper half (a file
+        trained at 10 / 30 / 50 % has a band for clean text and one per rate: those of 30 and 50 %).
+        By the band, not by its threshold: a retrain moves the thresholds, not what the bands mean."""
+        return self.band(features) >= len(self.thresholds) // 2
 
 
 class _Thresholded:

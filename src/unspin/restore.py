@@ -588,10 +588,10 @@ def decided_spans(
 
 def second_margin(model: _Model, params: Params, chunk_rows: list[list[decision.Row]]) -> float:
     """The second reading's margin for a paragraph (its rows): ``params.second_reading_margin``, or
-    ``second_reading_heavy_margin`` where its band's threshold says it is heavily spun."""
+    ``second_reading_heavy_margin`` where its rate band says it is heavily spun
+    (``RateThresholds.heavy``)."""
     row = next((r for rows in chunk_rows for r in rows), None)
-    banded = row is not None and model.by_rate is not None
-    heavy = banded and model.threshold_for(row.features) >= model.threshold
+    heavy = row is not None and model.by_rate is not None and model.by_rate.heavy(row.features)
     return params.second_reading_heavy_margin if heavy else params.second_reading_margin
 
 
