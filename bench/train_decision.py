@@ -216,21 +216,21 @@ def pick_thresholds(
     each: tuple[list[str], ...] = (),
     each_limit: float | None = None,
 ):
-    """The decision thresholds with the best exact restoration (the mean over the spin rates)
-    whose false-edit rate stays at or under ``limit`` at every spin rate, clean text included:
-    the issue's target is per text, and one threshold for all leaves heavily spun text over it
-    (``decision.RateThresholds``). ``each``: labellings of the samples (a label per sample: its
-    spinner style, its unit), within each of which every label's text must stay at or under
-    ``each_limit`` at every rate as well: the pool of our styles can meet a limit that some style
-    alone, or a spinner like it, doesn't. First the best single threshold; then one per band of the
-    rate estimate ``feature`` (a band per spin rate, the edges midway between the estimate's
-    medians at neighbouring rates), moved one band or two neighbours at a time while that
-    gains at least ``min_gain`` (a fifth of a point: less is within the validation's noise, and
-    a lower threshold costs honest text false edits the small clean validation set barely
-    sees), never decreasing with the rate. Returns (the single threshold, RateThresholds, the
-    validation figures: mean exact, the highest false-edit rate, and each rate's (exact, false
-    edits)); None where no threshold meets the limit."""
+    """The decision thresholds with the best exact restoration (the mean over the spin rates) whose
+    false-edit rate stays at or under ``limit`` at every spin rate, clean text included: the issue's
+    target is per text, and one threshold for all leaves heavily spun text over it
+    (``decision.RateThresholds``). ``each``: labellings of the samples (a label per sample: its spinner
+    style, its unit), within each of which every label's text must stay at or under ``each_limit``
+    (default ``limit``) at every rate as well: the pool of our styles can meet a limit that some style
+    alone, or a spinner like it, doesn't. First the best single threshold; then one per band of the rate
+    estimate ``feature`` (a band per spin rate, the edges midway between the estimate's medians at
+    neighbouring rates), moved one band or two neighbours at a time while that gains at least
+    ``min_gain`` (a fifth of a point: less is within the validation's noise, and a lower threshold costs
+    honest text false edits the small clean validation set barely sees), never decreasing with the rate.
+    Returns (the single threshold, RateThresholds, the validation figures: mean exact, the highest
+    false-edit rate, and each rate's (exact, false edits)); None where no threshold meets the limit."""
     groups = {r: [k for k, x in enumerate(rates) if x == r] for r in sorted(set(rates))}
+    each_limit = limit if each_limit is None else each_limit
 
     def score(threshold):
         counts = sample_counts(samples, probs, threshold)
@@ -395,7 +395,10 @@ def main() -> int:
     print(f"train: {len(y):,} candidate edits, {y.sum():,} correct ({kind})", file=sys.stderr)
 
     val = [s for s in samples if s[0] == "validation"]
-    units = [u for s, u in zip(samples, setting_units(samples, args.words)) if s[0] == "validation"]
+
+    def validation_units() -> list[str]:  # (needs the --words the rows were collected with)
+        return [u for s, u in zip(samples, setting_units(samples, args.words)) if s[0] == "validation"]
+
     probs = [
         model.predict_proba((np.array([r[3] for r in s[3]]) - mean) / scale)[:, 1] if s[3] else []
         for s in val
@@ -406,13 +409,13 @@ def main() -> int:
     )
     if args.neural:
         settings = [x for s, x in zip(samples, sample_settings(samples)) if s[0] == "validation"]
-        labels = {"style": [style for style, _ in settings], "unit": units}
+        labels = {"style": lambda: [style for style, _ in settings], "unit": validation_units}
         picked = pick_thresholds(
             val, probs, [r for _, r in settings], features.index("neural_rate"), args.max_false_edits,
-            each=tuple(labels[k] for k in args.each), each_limit=args.each_limit,
+            each=tuple(labels[k]() for k in args.each), each_limit=args.each_limit,
         )  # fmt: skip
     else:
-        picked = pooled_threshold(val, probs, args.max_false_edits, units=units)
+        picked = pooled_threshold(val, probs, args.max_false_edits, units=validation_units())
     if picked is None:
         print("no threshold meets the false-edit limit", file=sys.stderr)
         return 1
