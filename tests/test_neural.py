@@ -321,6 +321,26 @@ def test_the_second_reading_decides_at_the_plain_threshold_in_heavily_spun_parag
     assert mattered, "the band should change the second reading's edits somewhere"
 
 
+def test_the_second_reading_never_goes_under_the_single_threshold_in_heavily_spun_paragraphs(tiny, restorer):
+    source = "The firm was small.\n\n" + SPUN + " The firm commenced trading in the fountain.\n"
+
+    def spans(band: float, single: float, is_heavy: bool, heavy: float):
+        r = in_one_band(restorer, tiny, band, is_heavy, -0.1, heavy)
+        r.decision.threshold = single  # (used with rate bands only as this floor)
+        return set(r.restore(source).spans)
+
+    mattered = False
+    for t in (0.1, 0.3, 0.5):  # (the random tiny model's edits differ somewhere in these)
+        # a heavy band 0.1 under the single threshold reads its second time at the single one ...
+        floored = spans(t, t + 0.1, True, heavy=-0.1)
+        assert floored == spans(t, t, True, heavy=0.1)
+        # ... unless its own margin is stricter; and a light band keeps its own margin
+        assert spans(t, t + 0.1, True, heavy=0.2) == spans(t, t, True, heavy=0.2)
+        assert spans(t, t + 0.1, False, heavy=-0.1) == spans(t, t, False, heavy=-0.1)
+        mattered |= floored != spans(t, t, True, heavy=-0.1)
+    assert mattered, "the floor should change the second reading's edits somewhere"
+
+
 def test_the_gatekeeper_spares_the_neural_lm_the_hopeless_candidates(tiny, restorer):
     import dataclasses
 

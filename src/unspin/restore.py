@@ -588,11 +588,13 @@ def decided_spans(
 
 def second_margin(model: _Model, params: Params, chunk_rows: list[list[decision.Row]]) -> float:
     """The second reading's margin for a paragraph (its rows): ``params.second_reading_margin``, or
-    ``second_reading_heavy_margin`` where its rate band says it is heavily spun
-    (``RateThresholds.heavy``)."""
+    where its rate band says it is heavily spun (``RateThresholds.heavy``),
+    ``second_reading_heavy_margin`` but never under the model's single threshold (see ``Params``)."""
     row = next((r for rows in chunk_rows for r in rows), None)
-    heavy = row is not None and model.by_rate is not None and model.by_rate.heavy(row.features)
-    return params.second_reading_heavy_margin if heavy else params.second_reading_margin
+    if row is None or model.by_rate is None or not model.by_rate.heavy(row.features):
+        return params.second_reading_margin
+    to_single = model.threshold - model.by_rate(row.features)  # (a band's threshold + this = the single)
+    return max(params.second_reading_heavy_margin, to_single)
 
 
 def _in_paragraph(s: Span, regions: list[tuple[int, int, int]], para: str) -> Span:
