@@ -27,6 +27,7 @@ import time
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from unspin import lexicon
 from unspin.bench.metrics import Counts, score
 from unspin.bench.run import select_documents, spun_items
 from unspin.decision import load_decision_model
@@ -155,7 +156,8 @@ def second_spans(model, par: Paragraph, params: Params, gate) -> list:
     ``params``' margins, then through ``gate``."""
     restored, chunks, chunk_rows = par.second
     regions = _restored_regions(par.first)
-    decided = decided_spans(model, restored, chunks, chunk_rows, second_margin(model, params, chunk_rows))
+    margin = second_margin(model, params, chunk_rows)
+    decided = decided_spans(model, restored, chunks, chunk_rows, margin, lexicon.load().written)
     second = probabilities(chunks, chunk_rows)  # (a span's confidence is rounded)
     out = []
     for s in decided:

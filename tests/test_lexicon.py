@@ -14,6 +14,16 @@ def test_reverse_lookup_is_inflection_aware():
     assert "spring" in originals("fountain")
 
 
+def test_words_written_with_capitals_are_known_but_not_plain_words_that_share_letters():
+    lex = lexicon.load()
+    assert lex.written_form("fbi") == "FBI"
+    assert lex.written_form("white house") == "White House"
+    assert lex.written_form("september") == "September"
+    # a closed-class word, another lemma's inflection, a two-letter code, a word written both ways
+    for plain in ("us", "led", "oh", "march", "spring"):
+        assert lex.written_form(plain) is None, plain
+
+
 def test_uninflected_substitute_may_stand_for_an_inflected_original():
     # Spinners like nlpaug put the synonym's base form in place of "bought".
     assert "bought" in originals("purchase")

@@ -58,6 +58,25 @@ def test_match_case():
     assert text.match_case("fired", "dismissed") == "dismissed"
 
 
+def tokens(s: str) -> list[text.Token]:
+    return [t for c in text.chunks(s) for t in c.tokens]
+
+
+def test_a_word_written_with_capitals_keeps_them_whatever_it_replaces():
+    def cased(observed: str, word: str) -> str:
+        written = {"fbi": "FBI", "white house": "White House"}
+        return text.cased(tokens(observed), word, written)
+
+    assert cased("Federal Bureau of Investigation", "fbi") == "FBI"  # not "Fbi"
+    assert cased("agency", "fbi") == "FBI"
+    assert cased("Pale Home", "white house") == "White House"
+    assert cased("PALE HOME", "white house") == "WHITE HOUSE"  # shouted text stays shouted
+    assert cased("FBI", "white house") == "White House"  # an acronym's capitals are its own
+    # the observed words' case for the others, as before
+    assert cased("Pale Home", "bill") == "Bill" and cased("fired", "dismissed") == "dismissed"
+    assert text.cased(tokens("Pale Home"), "white house") == "White House"
+
+
 def test_crlf_paragraphs_are_split():
     pieces = [p for _, p in text.paragraphs("One two.\r\n\r\nThree four.\r\n")]
     assert pieces == ["One two.\r\n\r\n", "Three four.\r\n"]

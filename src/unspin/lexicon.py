@@ -34,6 +34,12 @@ a second. Format — a NumPy ``.npz`` of flat arrays:
     originals that missed the cut.
     Computed at build time because doing it per new word type was over half
     the engine's time on fresh text.
+``written_id, written``
+    The strings that are written with capitals (``thesaurus.wordnet_written_forms``): their ids,
+    and how each is written, joined by ``\\n``. A suggestion is shown that way whatever the
+    observed word's case: "Federal Bureau of Investigation" → "FBI", not "Fbi". Left out: closed-
+    class words ("us", not "US"), inflections of another lemma ("led", not "LED"), and two-letter
+    capitals ("oh", not "OH": WordNet's state codes).
 ``term_ptr, term_word``
     The inventory of known multiword terms (``thesaurus.term_inventory``) that the
     LM knows as collocations (see ``TERM_MIN_PMI``), in CSR form: term ``k`` is the
@@ -82,7 +88,7 @@ import numpy as np
 
 from . import resources, thesaurus
 
-FORMAT_VERSION = 12
+FORMAT_VERSION = 13  # 13: written forms
 MAX_CANDIDATES = 40
 MAX_RANKED = 12  # short list per observed form that the context model scores (see ``ranked``)
 # ...and past both cuts, each thesaurus' own best few for the observed word. A spinner draws on
@@ -185,6 +191,10 @@ class Lexicon:
             self.tags = tuple(z["tags"].tobytes().decode("utf-8").split("\n"))
             arrays = {k: z[k] for k in z.files if k not in ("strings", "tags")}
         self.ids = {s: i for i, s in enumerate(self.strings)}
+        written = arrays.pop("written").tobytes().decode("utf-8")
+        written_ids = arrays.pop("written_id").tolist()
+        forms = written.split("\n") if written else ()
+        self.written = dict(zip((self.strings[i] for i in written_ids), forms))
         # Plain tuples index faster than NumPy scalars in the hot path (tuples: see above).
         for key in ("rev_ptr", "ana_ptr", "infl_ptr", "top_ptr", "unigram", "term_ptr", "tlink_ptr"):
             if key not in arrays:  # top_* are absent while the file is being built
@@ -216,6 +226,11 @@ class Lexicon:
             if t == tag:
                 return self.strings[form]
         return None
+
+    def written_form(self, text: str) -> str | None:
+        """How ``text`` (lower case) is written where the thesauri write it with capitals only
+        ("fbi" → "FBI", "white house" → "White House"); else None."""
+        return self.written.get(text)
 
     def forms(self, lemma: str) -> list[str]:
         """``lemma``'s other inflections ("suggest" → "suggests", "suggested", …); none for a
@@ -416,6 +431,21 @@ def _known_terms(model) -> list[str]:
     return out
 
 
+def _written_forms(strings: list[str], inflected: set[int]) -> dict[int, str]:
+    """String id → its written form, for the strings WordNet writes with capitals only, less
+    those that are likelier a plain word (see ``written`` in the module docstring)."""
+    from .candidates import CLOSED_CLASS
+
+    ids = {s: i for i, s in enumerate(strings)}
+    out = {}
+    for low, form in thesaurus.wordnet_written_forms().items():
+        i = ids.get(low)
+        if i is None or low in CLOSED_CLASS or i in inflected or (form.isupper() and len(form) < 3):
+            continue
+        out[i] = form
+    return out
+
+
 def _best_per_observed(obs: np.ndarray, score: np.ndarray, k: int) -> np.ndarray:
     """Mask of the ``k`` highest-scoring entries per value of ``obs``."""
     order = np.lexsort((-score, obs))
@@ -527,6 +557,7 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     ana = _csr(form_ids[not_self], n, lemma_ids[not_self], tag_ids[not_self].astype(np.uint8))
     unigram = np.array([model.score(list(lm_words(s)), (), end=False) for s in strings], dtype=np.float32)
     log(f"unigram scores ({time.time() - t0:.1f}s)")
+    written = _written_forms(strings, inflected=set(form_ids[not_self].tolist()))
     arrays = dict(
         strings=np.frombuffer("\n".join(strings).encode(), dtype=np.uint8),
         tags=np.frombuffer("\n".join(tags).encode(), dtype=np.uint8),
@@ -535,6 +566,8 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
         ana_ptr=ana[0], ana_lemma=ana[1].astype(np.int32), ana_tag=ana[2], unigram=unigram,
         term_ptr=term[0], term_word=term[1].astype(np.int32),
         tlink_ptr=tlink[0], tlink_cand=tlink[1].astype(np.int32), tlink_logp=tlink[2], tlink_src=tlink[3],
+        written_id=np.array(sorted(written), dtype=np.int32),
+        written=np.frombuffer("\n".join(written[i] for i in sorted(written)).encode(), dtype=np.uint8),
     )  # fmt: skip
     path.parent.mkdir(parents=True, exist_ok=True)
     _save(path, arrays)

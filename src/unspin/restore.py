@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
@@ -154,7 +154,7 @@ class Restorer:
         self, para: str, chunks: list[_Prepared], chunk_rows: list[list[decision.Row]], margin: float = 0.0
     ) -> list[Span]:
         """The decision model's edits in one paragraph (``decided_spans``)."""
-        return decided_spans(self.decision, para, chunks, chunk_rows, margin)
+        return decided_spans(self.decision, para, chunks, chunk_rows, margin, self.lexicon.written)
 
     def _second_pass(
         self,
@@ -260,16 +260,19 @@ class Restorer:
         tail). The trigram sees two words back, the neural LM the whole paragraph: on dev, the
         original of 16 % of nlpaug's substitutions was on the list but under the trigram's
         floor. Changes ``prepared``'s scores; the picked (start token, end token, text) per chunk."""
-        params = self.params
+        params, written = self.params, self.lexicon.written
         queries, where = [], []
         for c, p in enumerate(prepared):
             toks = p.chunk.tokens
             for i, j, phrase in self.candidates.spans(p.chunk):
                 listed = self.candidates.listed(phrase)
                 if listed:
-                    # (most words are lower case, and then so are their candidates: a hot loop)
-                    lower = toks[i].text.islower()
-                    alts = [r[0] if lower else _cased(toks[i:j], r[0]) for r in listed]
+                    # (most words are lower case, and then so are their candidates but the few
+                    # written with capitals: a hot loop, text.cased's answer for them)
+                    if toks[i].text.islower():
+                        alts = [written.get(r[0], r[0]) for r in listed]
+                    else:
+                        alts = [text.cased(toks[i:j], r[0], written) for r in listed]
                     queries.append((toks[i].start, toks[j - 1].end, alts))
                     where.append((c, i, j, listed, len(self.candidates.ranked(phrase))))
         picked: list[set[tuple[int, int, str]]] = [set() for _ in prepared]
@@ -328,7 +331,7 @@ class Restorer:
                 args = (self.lm, self.params, costs, p.start_hist, p.chunk.ends_sentence)
                 edits = decode.viterbi(p.words, by_start, *args)
                 decisions = decode.explain(p.words, edits, by_start, *args)
-                spans += [_span(d, p.chunk, para, offset) for d in decisions]
+                spans += [_span(d, p.chunk, para, offset, self.lexicon.written) for d in decisions]
         return spans
 
     def screen(self, para: str) -> list[WordEvidence]:
@@ -458,7 +461,7 @@ class Restorer:
             for p, chunk_rows in zip(chunks, rows):
                 toks = p.chunk.tokens
                 for r in chunk_rows:
-                    replacement = _cased(toks[r.start : r.end], r.option.text)
+                    replacement = text.cased(toks[r.start : r.end], r.option.text, self.lexicon.written)
                     edits.append(neural.Edit(toks[r.start].start, toks[r.end - 1].end, replacement))
             items.append((para, edits))
         for para, (_, rows), gains in zip(paras, prepared, self.neural.gains_many(items, reading)):
@@ -560,10 +563,16 @@ class DocumentEvidence:
 
 
 def decided_spans(
-    model: _Model, para: str, chunks: list[_Prepared], chunk_rows: list[list[decision.Row]], margin: float = 0
+    model: _Model,
+    para: str,
+    chunks: list[_Prepared],
+    chunk_rows: list[list[decision.Row]],
+    margin: float = 0,
+    written: Mapping[str, str] | None = None,
 ) -> list[Span]:
     """``model``'s edits in one paragraph (paragraph offsets), at its threshold moved by ``margin``
-    (``decision.moved``); sets each row's probability."""
+    (``decision.moved``), suggestions written as ``written`` says (``text.cased``); sets each
+    row's probability."""
     spans = []
     every = [r for rows in chunk_rows for r in rows]  # (one call per paragraph: numpy's cost is per call)
     for r, q in zip(every, model.probabilities([r.features for r in every])):
@@ -582,7 +591,7 @@ def decided_spans(
                 alternatives=[(r.option, r.probability) for r in rivals[:3]],
                 lm_gain=row.lm_gain,
             )
-            spans.append(_span(d, p.chunk, para, 0))
+            spans.append(_span(d, p.chunk, para, 0, written))
     return spans
 
 
@@ -616,16 +625,20 @@ def _restored_regions(spans: list[Span]) -> list[tuple[int, int, int]]:
     return out
 
 
-def _span(d: decode.Decision, chunk: text.Chunk, para: str, offset: int) -> Span:
+def _span(
+    d: decode.Decision, chunk: text.Chunk, para: str, offset: int, written: Mapping[str, str] | None = None
+) -> Span:
     toks = chunk.tokens[d.option.start : d.option.end]
     start, end = toks[0].start, toks[-1].end
     return Span(
         start=start + offset,
         end=end + offset,
         observed=para[start:end],
-        suggestion=_cased(toks, d.option.text),
+        suggestion=text.cased(toks, d.option.text, written),
         confidence=round(d.probability, 4),
-        alternatives=tuple(Alternative(_cased(toks, o.text), round(p, 4)) for o, p in d.alternatives),
+        alternatives=tuple(
+            Alternative(text.cased(toks, o.text, written), round(p, 4)) for o, p in d.alternatives
+        ),
         evidence=Evidence(
             lm_gain=round(d.lm_gain, 3),
             channel=round(d.option.channel, 3),
@@ -633,13 +646,6 @@ def _span(d: decode.Decision, chunk: text.Chunk, para: str, offset: int) -> Span
             keep_probability=round(d.keep_probability, 4),
         ),
     )
-
-
-def _cased(tokens: list[text.Token], suggestion: str) -> str:
-    """Carry the observed capitalisation over: "Pale Home" → "White House", "FIRED" → "DISMISSED"."""
-    if len(tokens) > 1 and all(t.text[:1].isupper() for t in tokens):
-        return " ".join(text.match_case(tokens[0].text, w) for w in suggestion.split(" "))
-    return text.match_case(tokens[0].text, suggestion)
 
 
 _DEFAULTS: dict[bool, Restorer] = {}

@@ -142,7 +142,7 @@ class Spinner:
                 continue
             j, substitute = choice
             observed = toks[i:j]
-            swaps.append((observed[0].start, observed[-1].end, _cased(observed, substitute)))
+            swaps.append((observed[0].start, observed[-1].end, text.cased(observed, substitute)))
             i = j
         return swaps
 
@@ -216,12 +216,6 @@ def _inflect(lemma: str, tag: str) -> str | None:
         return None
     words[head] = forms[0]
     return " ".join(words)
-
-
-def _cased(tokens: list[text.Token], substitute: str) -> str:
-    if len(tokens) == 1 or not all(t.text[:1].isupper() for t in tokens):
-        return text.match_case(tokens[0].text, substitute)
-    return " ".join(text.match_case(tokens[0].text, w) for w in substitute.split(" "))
 
 
 def _apply(source: str, swaps: list[tuple[int, int, str]]) -> SpinResult:

@@ -20,7 +20,7 @@ only where a sentence really ends.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 # Letters with internal apostrophes ("don't", "company's", "o’clock"): the words counted
@@ -130,6 +130,21 @@ def decode_bytes(data: bytes, encoding: str = "utf-8", name: str = "input") -> s
     except LookupError:
         raise InputError(f"unknown encoding: {encoding}") from None
     return text  # a BOM is kept: output must equal the input outside edits
+
+
+def cased(tokens: Sequence[Token], word: str, written: Mapping[str, str] | None = None) -> str:
+    """``word`` (lower case) put in place of ``tokens`` with their capitalisation: "Pale Home" →
+    "White House", "FIRED" → "DISMISSED". A word that is written with capitals (``written``:
+    ``Lexicon.written_form``'s table) keeps its own: "Federal Bureau of Investigation" → "FBI", not
+    "Fbi"; "the agency" → "the FBI"; in shouted text ("PALE HOME") all capitals still."""
+    form = written.get(word) if written else None
+    if form is not None:
+        observed = " ".join(t.text for t in tokens)
+        shouted = len(observed) > 1 and observed.isupper() and written.get(observed.lower()) != observed
+        return form.upper() if shouted else form
+    if len(tokens) > 1 and all(t.text[:1].isupper() for t in tokens):
+        return " ".join(match_case(tokens[0].text, w) for w in word.split(" "))
+    return match_case(tokens[0].text, word)
 
 
 def match_case(model: str, word: str) -> str:

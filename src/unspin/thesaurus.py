@@ -82,6 +82,23 @@ def wordnet_by_sense(
     return table
 
 
+def wordnet_written_forms(root: Path | None = None) -> dict[str, str]:
+    """Lower-case lemma → how WordNet writes it, for lemmas it writes one way only and not in
+    lower case: ``"fbi"`` → ``"FBI"``, ``"white house"`` → ``"White House"``; none for
+    ``"march"`` ("March" and "march") or ``"spring"``."""
+    root = root or resources.wordnet_dir()
+    seen: dict[str, set[str]] = {}
+    for name in WORDNET_POS:
+        with open(root / f"data.{name}", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if not line.startswith("  "):
+                    fields = line.split(" ", 4 + 2 * 256)
+                    for w in fields[4 : 4 + 2 * int(fields[3], 16) : 2]:
+                        w = _ADJ_MARKER.sub("", w).replace("_", " ").strip()
+                        seen.setdefault(w.lower(), set()).add(w)
+    return {low: next(iter(ws)) for low, ws in seen.items() if len(ws) == 1 and low not in ws}
+
+
 def wordnet_pairs(root: Path | None = None) -> Iterator[tuple[str, str]]:
     for _pos, lemmas in wordnet_synsets(root):
         for a in lemmas:
