@@ -51,6 +51,19 @@ def test_capitalisation_is_carried_over(restorer):
             assert s.suggestion.isupper()
 
 
+def test_a_suggestion_written_with_capitals_keeps_them():
+    from unspin import Restorer
+    from unspin.decision import FEATURES, RateThresholds
+
+    r = Restorer()
+    r.decision.by_rate = RateThresholds(FEATURES.index("rate_logit"), (), (0.01,))  # edit where it can
+    source = "Federal Bureau of Investigation agents met the agency's director in the white house."
+    spans = r.restore(source).spans
+    suggestions = [x for s in spans for x in (s.suggestion, *(a.text for a in s.alternatives))]
+    assert "FBI" in suggestions, spans
+    assert not {"Fbi", "fbi", "white House"} & set(suggestions)
+
+
 def test_more_edits_on_spun_than_on_clean_text(restorer):
     clean = (
         "The city council voted on Tuesday to expand the bus network after a long debate about the cost of "
