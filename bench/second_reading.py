@@ -1,10 +1,12 @@
 """The neural engine's second reading, recorded once and decided again under other policies (dev split).
 
     .venv/bin/python bench/second_reading.py --record FILE [--words 12000] [--settings nlpaug:0.3,mixed:0.3]
+        [--unit document|paragraph|sentence]
     .venv/bin/python bench/second_reading.py --replay FILE
 
 ``--record`` runs the shipped neural engine (``neural_restorer``) on the dev documents spun in each
-setting (``SPINNER:RATE``, a spinner being ``nlpaug`` or one of our styles; ~90 words/s) and keeps, for
+setting (``SPINNER:RATE``, a spinner being ``nlpaug`` or one of our styles; ~90 words/s), whole or cut
+into ``--unit``s each restored alone (as ``unspin bench --unit``), and keeps, for
 every paragraph, the first reading's edits and candidate rows (with their probabilities) and the second
 reading's rows. The second reading's rows don't depend on its decision (only on the first reading's
 edits), so ``--replay`` decides each paragraph again under every policy in ``POLICIES`` in a second,
@@ -29,7 +31,7 @@ from pathlib import Path
 
 from unspin import lexicon
 from unspin.bench.metrics import Counts, score
-from unspin.bench.run import select_documents, spun_items
+from unspin.bench.run import in_units, select_documents, spun_items
 from unspin.decision import load_decision_model
 from unspin.restore import (
     Restorer,
@@ -106,15 +108,15 @@ def probabilities(chunks, chunk_rows) -> dict[tuple[int, int, str], float]:
     return out
 
 
-def record(settings: list[tuple[str, float]], words: int) -> list:
+def record(settings: list[tuple[str, float]], words: int, unit: str = "document") -> list:
     base = neural_restorer()
     recorder = Recorder(base)
     docs = select_documents("dev", words)
     out = []
     for spinner, rate in settings:
         t = time.time()
-        for (spun, gold), doc in zip(spun_items(spinner, rate, docs), docs):
-            out.append((spinner, rate, doc.id, spun, gold, *recorder.readings(spun)))
+        for k, (spun, gold) in enumerate(in_units(spun_items(spinner, rate, docs), unit)):
+            out.append((spinner, rate, k, spun, gold, *recorder.readings(spun)))
         print(f"{spinner} {rate}: {time.time() - t:.0f} s", file=sys.stderr, flush=True)
     return out
 
@@ -198,10 +200,11 @@ def main() -> int:
     ap.add_argument("--replay", type=Path)
     ap.add_argument("--words", type=int, default=12_000)
     ap.add_argument("--settings", default="nlpaug:0.1,nlpaug:0.3,nlpaug:0.5,mixed:0.3")
+    ap.add_argument("--unit", choices=("document", "paragraph", "sentence"), default="document")
     args = ap.parse_args()
     if args.record:
         settings = [(s.split(":")[0], float(s.split(":")[1])) for s in args.settings.split(",")]
-        args.record.write_bytes(pickle.dumps(record(settings, args.words)))
+        args.record.write_bytes(pickle.dumps(record(settings, args.words, args.unit)))
         return 0
     recorded = pickle.loads(args.replay.read_bytes())
     model = load_decision_model("neural")
