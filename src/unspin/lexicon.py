@@ -431,12 +431,12 @@ def _known_terms(model) -> list[str]:
     return out
 
 
-def _written_forms(strings: list[str], inflected: set[int]) -> dict[int, str]:
-    """String id → its written form, for the strings WordNet writes with capitals only, less
-    those that are likelier a plain word (see ``written`` in the module docstring)."""
+def _written_forms(ids: dict[str, int], inflected: set[int]) -> dict[int, str]:
+    """String id (``ids``: the build's string table) → its written form, for the strings WordNet
+    writes with capitals only, less those that are likelier a plain word (see ``written`` in the
+    module docstring)."""
     from .candidates import CLOSED_CLASS
 
-    ids = {s: i for i, s in enumerate(strings)}
     out = {}
     for low, form in thesaurus.wordnet_written_forms().items():
         i = ids.get(low)
@@ -557,7 +557,7 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
     ana = _csr(form_ids[not_self], n, lemma_ids[not_self], tag_ids[not_self].astype(np.uint8))
     unigram = np.array([model.score(list(lm_words(s)), (), end=False) for s in strings], dtype=np.float32)
     log(f"unigram scores ({time.time() - t0:.1f}s)")
-    written = _written_forms(strings, inflected=set(form_ids[not_self].tolist()))
+    written = _written_forms(intern, inflected=set(form_ids[not_self].tolist()))  # (.get: no new ids)
     arrays = dict(
         strings=np.frombuffer("\n".join(strings).encode(), dtype=np.uint8),
         tags=np.frombuffer("\n".join(tags).encode(), dtype=np.uint8),

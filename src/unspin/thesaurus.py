@@ -28,8 +28,9 @@ def _norm(word: str) -> str:
     return word.replace("_", " ").strip().lower()
 
 
-def wordnet_synsets(root: Path | None = None) -> Iterator[tuple[str, list[str]]]:
-    """Yield (pos, lemmas) for every WordNet synset, read straight from data.* files."""
+def _wordnet_data(root: Path | None = None) -> Iterator[tuple[str, str, list[str]]]:
+    """(pos, synset offset, its words as WordNet writes them: "White House", "FBI") for every
+    synset of the data.* files."""
     root = root or resources.wordnet_dir()
     for name, pos in WORDNET_POS.items():
         with open(root / f"data.{name}", encoding="utf-8", errors="replace") as f:
@@ -37,9 +38,14 @@ def wordnet_synsets(root: Path | None = None) -> Iterator[tuple[str, list[str]]]
                 if line.startswith("  "):  # licence header
                     continue
                 fields = line.split(" ", 4 + 2 * 256)
-                count = int(fields[3], 16)
-                lemmas = [_norm(_ADJ_MARKER.sub("", w)) for w in fields[4 : 4 + 2 * count : 2]]
-                yield pos, list(dict.fromkeys(lemmas))
+                raw = fields[4 : 4 + 2 * int(fields[3], 16) : 2]  # (word, lex id) pairs: the words
+                yield pos, fields[0], [_ADJ_MARKER.sub("", w).replace("_", " ").strip() for w in raw]
+
+
+def wordnet_synsets(root: Path | None = None) -> Iterator[tuple[str, list[str]]]:
+    """Yield (pos, lemmas) for every WordNet synset, read straight from data.* files."""
+    for pos, _offset, words in _wordnet_data(root):
+        yield pos, list(dict.fromkeys(w.lower() for w in words))
 
 
 def wordnet_senses(root: Path | None = None) -> dict[str, list[tuple[str, ...]]]:
@@ -47,14 +53,8 @@ def wordnet_senses(root: Path | None = None) -> dict[str, list[tuple[str, ...]]]
     frequent sense first): ``"rule"`` → ``[("rule", "regulation"), ("rule", "formula"), …]``."""
     root = root or resources.wordnet_dir()
     synsets: dict[tuple[str, str], tuple[str, ...]] = {}
-    for name, pos in WORDNET_POS.items():
-        with open(root / f"data.{name}", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if not line.startswith("  "):
-                    fields = line.split(" ", 4 + 2 * 256)
-                    count = int(fields[3], 16)
-                    words = [_norm(_ADJ_MARKER.sub("", w)) for w in fields[4 : 4 + 2 * count : 2]]
-                    synsets[(pos, fields[0])] = tuple(words)  # (a word may repeat: markers stripped)
+    for pos, offset, words in _wordnet_data(root):
+        synsets[(pos, offset)] = tuple(w.lower() for w in words)  # (a word may repeat: markers stripped)
     table: dict[str, list[tuple[str, ...]]] = {}
     for name, pos in WORDNET_POS.items():
         with open(root / f"index.{name}", encoding="utf-8", errors="replace") as f:
@@ -86,16 +86,10 @@ def wordnet_written_forms(root: Path | None = None) -> dict[str, str]:
     """Lower-case lemma → how WordNet writes it, for lemmas it writes one way only and not in
     lower case: ``"fbi"`` → ``"FBI"``, ``"white house"`` → ``"White House"``; none for
     ``"march"`` ("March" and "march") or ``"spring"``."""
-    root = root or resources.wordnet_dir()
     seen: dict[str, set[str]] = {}
-    for name in WORDNET_POS:
-        with open(root / f"data.{name}", encoding="utf-8", errors="replace") as f:
-            for line in f:
-                if not line.startswith("  "):
-                    fields = line.split(" ", 4 + 2 * 256)
-                    for w in fields[4 : 4 + 2 * int(fields[3], 16) : 2]:
-                        w = _ADJ_MARKER.sub("", w).replace("_", " ").strip()
-                        seen.setdefault(w.lower(), set()).add(w)
+    for _pos, _offset, words in _wordnet_data(root):
+        for w in words:
+            seen.setdefault(w.lower(), set()).add(w)
     return {low: next(iter(ws)) for low, ws in seen.items() if len(ws) == 1 and low not in ws}
 
 
