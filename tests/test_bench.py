@@ -213,3 +213,22 @@ def test_thresholds_can_keep_each_style_under_the_false_edit_limit(monkeypatch):
     )
     assert td.evaluate(samples[-1:], probs[-1:], each) == (0.0, 0.0)
     assert validation["exact"] == 0.9
+
+
+class _Unchanged:
+    """A stand-in for nlpaug that spins nothing."""
+
+    def spin(self, text: str):
+        return text, []
+
+
+def test_detection_is_measured_for_each_style_asked_for(monkeypatch):
+    sentence = "The council said on Monday that the new bridge over the river would open"
+    doc = corpora.Document("news/1", "news", " ".join([sentence] * 8))
+    monkeypatch.setattr(run, "select_documents", lambda split, words: [doc])
+    monkeypatch.setattr(run, "_nlpaug", lambda rate, seed: _Unchanged())
+    rows = run.run_detection([0.3], 100, "test", log=lambda *a: None, styles=("moby", "phrase"))
+    assert [r.spinner for r in rows] == [
+        "unspin moby (in-distribution)", "unspin phrase (in-distribution)", "nlpaug SynonymAug (independent)"
+    ]
+    assert all(len(r.clean) == 1 and len(r.spun) == 1 for r in rows)

@@ -311,7 +311,8 @@ def parser() -> argparse.ArgumentParser:
         '{"original": ..., "spun": ..., "rate": ...} pairs (repeatable)',
     )  # fmt: skip
     b.add_argument("--rates", default="0.1,0.3,0.5")
-    b.add_argument("--styles", help="the own suite's spinner styles, comma-separated (default: all of them)")
+    b.add_argument("--styles", help="our spinner styles, comma-separated, of the own suite (default: all of "
+                   "them) and of the detection suite (default: mixed)")
     b.add_argument("--words", type=int, default=0, help="words of clean text per suite")
     b.add_argument("--split", choices=["dev", "test"], default="test")
     b.add_argument(

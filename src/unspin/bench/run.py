@@ -266,8 +266,10 @@ class DetectionRow:
 
 
 def run_detection(
-    rates: list[float], words: int, split: str, log=print, neural: bool = False
+    rates: list[float], words: int, split: str, log=print, neural: bool = False, styles=("mixed",)
 ) -> list[DetectionRow]:
+    """Detection on clean paragraphs of 80+ words (the negatives) and the same paragraphs spun
+    (the positives) at each rate: by each of our ``styles`` and by nlpaug."""
     from ..check import Detector
 
     confirmer = _neural_restorer() if neural else None
@@ -281,19 +283,20 @@ def run_detection(
     rows = []
     spinner = Spinner()
     for rate in rates:
-        own = [
-            detector.check(spinner.spin(p, rate=rate, seed=k).spun).probability
-            for k, p in enumerate(paragraphs)
-        ]
-        rows.append(
-            DetectionRow(
-                "unspin mixed (in-distribution)" + suffix,
-                rate,
-                clean,
-                [p for p in own if p is not None],
-                detector.threshold,
+        for style in styles:
+            own = [
+                detector.check(spinner.spin(p, rate=rate, seed=k, style=style).spun).probability
+                for k, p in enumerate(paragraphs)
+            ]
+            rows.append(
+                DetectionRow(
+                    f"unspin {style} (in-distribution)" + suffix,
+                    rate,
+                    clean,
+                    [p for p in own if p is not None],
+                    detector.threshold,
+                )
             )
-        )
         nl = _nlpaug(rate, seed=0)
         spun = [detector.check(nl.spin(p)[0]).probability for p in paragraphs]
         rows.append(
@@ -549,7 +552,11 @@ def main(args) -> int:
             )
             if "detection" in suites:
                 det_rates = [r for r in rates if r <= 0.3] or rates
-                detection = run_detection(det_rates, words, args.split, log=log, neural=args.neural)
+                # (our mixed style unless --styles names others: each costs a pass of every paragraph)
+                det_styles = styles if args.styles else ("mixed",)
+                detection = run_detection(
+                    det_rates, words, args.split, log=log, neural=args.neural, styles=det_styles
+                )
             if "speed" in suites:
                 speed_result = speed(min(words // 2, 20_000), args.split, repeats=1 if args.quick else 3)
     except (BenchError, corpora.CorpusError, PairsError) as e:
