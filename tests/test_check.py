@@ -210,3 +210,17 @@ def test_the_neural_restorers_gate_is_the_screen_under_its_threshold():
     assert between(clean) and not between(spun)
     assert not gate(0.0)(clean)
     assert not gate(1.0)("Too short to judge.")  # no verdict: read, not skipped
+
+
+def test_the_verdict_turns_at_the_threshold_the_result_reports():
+    from unspin.render import check_text
+
+    for name in ("spun.txt", "original.txt"):
+        source = (EXAMPLES / name).read_text()
+        r = unspin.check(source)
+        assert 0.5 <= r.threshold < 1
+        assert (r.verdict == SPUN) == (r.probability >= r.threshold)
+        assert r.to_dict()["threshold"] == r.threshold
+        assert f"spin probability: {r.probability:.2f} (spun from {r.threshold:.2f})" in check_text(source, r)
+    too_short = unspin.check("Too short.")
+    assert too_short.verdict == UNREADABLE and "spun from" not in check_text("Too short.", too_short)

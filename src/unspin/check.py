@@ -85,11 +85,15 @@ class CheckResult:
     confirmed: bool = False  # the document was judged again by the confirmer
     paragraphs: list[Unit] = field(default_factory=list)
     sentences: list[Unit] = field(default_factory=list)
+    # The verdict is "spun" from this probability on. It sits high (few false alarms), so a text
+    # can be more likely spun than not and still be judged "not spun": shown beside the probability.
+    threshold: float | None = None
 
     def to_dict(self) -> dict:
         return {
             "probability": self.probability,
             "verdict": self.verdict,
+            "threshold": self.threshold,
             "suspicious_share": self.suspicious_share,
             "words": self.words,
             "confirmed": self.confirmed,
@@ -333,6 +337,7 @@ class Detector:
             paragraphs=paragraphs,
             sentences=[_unit(a, b, t, self.probability(t)) for a, b, t in sents],
             confirmed=confirmed,
+            threshold=round(self.threshold, 4),
         )
 
 

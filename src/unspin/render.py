@@ -87,10 +87,17 @@ def check_line(name: str, result) -> str:
     )
 
 
+def _spun_from(result) -> str:
+    """Where the verdict turns: a probability of 0.77 reads as "spun" unless the threshold is shown."""
+    if result.probability is None or result.threshold is None:
+        return ""
+    return f" (spun from {result.threshold:.2f})"
+
+
 def check_text(source: str, result, color: bool = False) -> str:
     """Verdict, then the text with flagged spans marked and their likely originals."""
     head = (
-        f"verdict: {result.verdict}   spin probability: {_probability(result)}   "
+        f"verdict: {result.verdict}   spin probability: {_probability(result)}{_spun_from(result)}   "
         f"suspicious words: {result.suspicious_share:.1%} of {result.words}"
         f"{'   (judged again by the neural restorer)' if result.confirmed else ''}\n\n"
     )
@@ -124,7 +131,8 @@ def check_html(results: list) -> str:
         marked.append(escape(source[pos:]))
         body.append(
             f"<section><h2>{escape(name)}</h2><p class='verdict'>{escape(result.verdict)} — spin probability "
-            f"{_probability(result)}, suspicious words {result.suspicious_share:.1%} of {result.words}</p>"
+            f"{_probability(result)}{_spun_from(result)}, suspicious words {result.suspicious_share:.1%} of "
+            f"{result.words}</p>"
             f"<div class='text'>{''.join(marked)}</div></section>"
         )
     style = (

@@ -96,6 +96,9 @@ class CheckResult(_Model):
         description="Calibrated probability that the text was spun; null if too little English text."
     )
     verdict: Literal[SPUN, NOT_SPUN, UNREADABLE] = Field(description="The decision.")  # type: ignore[valid-type]
+    threshold: float | None = Field(
+        None, description="The verdict is spun from this probability on (set high, for few false alarms)."
+    )
     suspicious_share: float = Field(description="Share of words with strong evidence of a swap.")
     words: int = Field(description="Words read.")
     confirmed: bool = Field(False, description="Judged again by the neural restorer (`check --neural`).")

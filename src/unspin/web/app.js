@@ -80,7 +80,7 @@ function show(text, res) {
   v.append(strong);
   const detail = res.probability === null
     ? ` — ${res.verdict} (${res.words} words).`
-    : ` — spin probability ${pct(res.probability)}; ${pct(res.suspicious_share)} of ${res.words} words suspicious; ${res.spans.length} suggested restorations.`;
+    : ` — spin probability ${pct(res.probability)}${res.threshold == null ? "" : ` (spun from ${pct(res.threshold)})`}; ${pct(res.suspicious_share)} of ${res.words} words suspicious; ${res.spans.length} suggested restorations.`;
   v.append(detail);
   $("result").hidden = false;
   render();
