@@ -17,7 +17,9 @@ spin-rate estimate (``pick_thresholds``, ``decision.RateThresholds``); with ``--
 the text of each of our styles alone must also stay at or under ``--each-limit`` at every rate (and
 with ``--each unit``, each reading's). The trigram engine's model
 keeps one threshold, whose false edits over all the validation text together stay under the limit
-(``pooled_threshold``).
+(``pooled_threshold``); run ``bench/pick_fast_threshold.py --write`` after it, which picks that
+threshold again on four times as much dev text, restored by the engine itself (so little
+validation text under-stated its false edits: BENCHMARKS.md, 2026-12-07 (7)).
 
 The model is gradient-boosted trees (``--model logistic`` for a logistic one): features that
 count for more together than apart (a neural gain, a thesaurus link, the paragraph's spin rate)

@@ -134,17 +134,21 @@ def test_loss_breakdown_puts_each_substitution_at_the_stage_the_decoder_loses_it
     assert not lb.other_form(restorer.lexicon, "said", "said")
 
 
-def _train_decision(monkeypatch):
-    """``bench/train_decision.py`` as a module."""
+def _bench_script(monkeypatch, name: str):
+    """``bench/<name>.py`` as a module."""
     import importlib.util
     from pathlib import Path
 
     bench = Path(__file__).parent.parent / "bench"
     monkeypatch.syspath_prepend(str(bench))
-    spec = importlib.util.spec_from_file_location("train_decision", bench / "train_decision.py")
-    td = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(td)
-    return td
+    spec = importlib.util.spec_from_file_location(name, bench / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _train_decision(monkeypatch):
+    return _bench_script(monkeypatch, "train_decision")
 
 
 def _validation_doc(rate: float, spun: list[int], right: float, honest: float):
@@ -232,3 +236,32 @@ def test_detection_is_measured_for_each_style_asked_for(monkeypatch):
         "unspin moby (in-distribution)", "unspin phrase (in-distribution)", "nlpaug SynonymAug (independent)"
     ]
     assert all(len(r.clean) == 1 and len(r.spun) == 1 for r in rows)
+
+
+def test_the_fast_threshold_is_the_lowest_that_keeps_every_cell_under_the_cap(monkeypatch, tmp_path):
+    """``bench/pick_fast_threshold.py``: the lowest candidate at which no cell (setting × unit) has
+    more false edits than the cap; ``--write`` puts it in the model file the engine reads."""
+    import json
+    import sys
+
+    from unspin import decision
+
+    pf = _bench_script(monkeypatch, "pick_fast_threshold")
+    assert pf.pick({0.75: [0.001, 0.006], 0.8: [0.004, 0.0044], 0.85: [0.002, 0.003]}, 0.0045) == 0.8
+    assert pf.pick({0.75: [0.006], 0.8: [0.005]}, 0.0045) is None
+    nan = float("nan")
+    table = {
+        t: {"clean 0 document": (nan, fe), "nlpaug 0.3 sentence": (0.3, fe / 2)}
+        for t, fe in ((0.75, 0.006), (0.8, 0.004), (0.85, 0.002))
+    }
+    monkeypatch.setattr(pf, "measure", lambda words, log: table)
+    model = tmp_path / "decision_fast.json"
+    model.write_text(decision.FAST_MODEL_PATH.read_text())
+    monkeypatch.setattr(pf, "FAST_MODEL_PATH", model)
+    monkeypatch.setattr(sys, "argv", ["pick_fast_threshold.py", "--write"])
+    assert pf.main() == 0
+    assert decision.load_model(model, decision.FEATURES, "bench/train_decision.py").threshold == 0.8
+    cells = json.loads(model.read_text())["threshold_pick"]["cells"]
+    assert cells == {"clean 0 document": [None, 0.004], "nlpaug 0.3 sentence": [0.3, 0.002]}
+    monkeypatch.setattr(sys, "argv", ["pick_fast_threshold.py", "--cap", "0.001"])
+    assert pf.main() == 1  # no candidate qualifies: nothing is written
