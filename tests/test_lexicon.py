@@ -91,6 +91,14 @@ def test_the_large_tables_stay_out_of_the_garbage_collectors_way():
     assert not gc.is_tracked(model.cache)
 
 
+def test_a_link_both_words_list_survives_the_cut():
+    # Moby lists 672 words for "fire", so P("blaze" | "fire") is thin and "fire" falls past the cut
+    # of the 40 likeliest originals of "blaze"; but "blaze" lists "fire" too (lexicon.TWO_WAY), and a
+    # spinner with short, curated lists uses such links
+    assert "fire" in originals("blaze") and "fired" in originals("blazed")
+    assert "measure" in originals("gauge") and "factory" in originals("plant")
+
+
 def test_own_inflections_survive_the_short_list_cut():
     # "power" has dozens of synonyms that outrank its own forms by P(o | c) P(c); a spinner
     # that writes dictionary forms turns "powers" into "power", so "powers" must stay.

@@ -261,9 +261,10 @@ def test_a_second_reading_only_adds_edits_beside_the_first_readings(tiny, restor
     rest = " The firm commenced trading and acquired a small rival in the fountain.\n"
     source = "The firm was small.\n\n" + SPUN + rest
     added_any = False
-    # (what a random tiny model's second reading adds depends on the shipped decision model:
-    # a few thresholds, so that the checks below see added spans whatever the model)
-    for threshold in (0.05, 0.1, 0.2, 0.3, 0.02):
+    # (what a random tiny model's second reading adds depends on the shipped decision model and
+    # on the lexicon's candidates: thresholds from low to high, so that the checks below see added
+    # spans whatever they are)
+    for threshold in (0.05, 0.1, 0.2, 0.3, 0.02, 0.5, 0.6, 0.7, 0.9):
         once, twice = restore(False, threshold), restore(True, threshold)
         assert once.spans, "the example should give some spans"
         assert set(once.spans) <= set(twice.spans)
@@ -330,7 +331,7 @@ def test_the_second_reading_never_goes_under_the_single_threshold_in_heavily_spu
         return set(r.restore(source).spans)
 
     mattered = False
-    for t in (0.1, 0.3, 0.5):  # (the random tiny model's edits differ somewhere in these)
+    for t in (0.1, 0.3, 0.5, 0.6, 0.7):  # (the random tiny model's edits differ somewhere in these)
         # a heavy band 0.1 under the single threshold reads its second time at the single one ...
         floored = spans(t, t + 0.1, True, heavy=-0.1)
         assert floored == spans(t, t, True, heavy=0.1)
@@ -521,7 +522,8 @@ def test_the_second_reading_replayed_at_other_margins_is_the_engine_run_at_them(
     source = SPUN + "\n\nThe firm commenced trading and acquired a small rival in the fountain."
 
     seen = set()
-    for band, is_heavy in ((0.2, True), (0.2, False)):  # heavily spun, then lightly
+    # heavily spun, then lightly; at two bands (the random tiny model's edits differ at one of them)
+    for band, is_heavy in ((0.2, True), (0.2, False), (0.6, True), (0.6, False)):
         recorder = second_reading.Recorder(in_one_band(restorer, tiny, band, is_heavy, -0.1, 0.0))
         paragraphs, spans = recorder.readings(source)
         assert any(p.second is not None for p in paragraphs)
