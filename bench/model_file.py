@@ -76,4 +76,9 @@ def write_trees(
         **_provenance(threshold, validation, trained_on),
         **(extra or {}),
     }
+    write_compact(path, spec)
+
+
+def write_compact(path: Path, spec: dict) -> None:
+    """A tree model's file: compact JSON, no indenting (it holds thousands of nodes)."""
     path.write_text(json.dumps(spec, separators=(",", ":")) + "\n")

@@ -23,6 +23,8 @@ import json
 import sys
 import time
 
+from model_file import write_compact  # bench/ is on sys.path when run as a script
+
 from unspin.bench.run import UNITS, restore_and_score, select_documents, spun_items
 from unspin.decision import FAST_MODEL_PATH
 from unspin.restore import Restorer
@@ -84,8 +86,7 @@ def main() -> int:
             # (exact, false edits); clean text has no exact restoration: null
             "cells": {k: [None if e != e else round(e, 4), round(fe, 5)] for k, (e, fe) in cells.items()},
         }
-        # (compact, as bench/model_file.py writes a tree model)
-        FAST_MODEL_PATH.write_text(json.dumps(spec, separators=(",", ":")) + "\n")
+        write_compact(FAST_MODEL_PATH, spec)
     return 0
 
 

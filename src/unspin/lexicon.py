@@ -116,6 +116,7 @@ SOURCE_BEST = 64  # flag in ``top_src``: one of a thesaurus' PER_SOURCE best, ke
 # best: on our benchmark spinners (none paraphrases through translation) letting them compete
 # took places from better links and cost the trigram engine 0.5-1 point of exactness (dev).
 PIVOT = 16
+MOBY = 2  # its links are the ones checked both ways (TWO_WAY)
 # Not a link source: marks a candidate that is a known term matched word by word (``terms``);
 # its words' links keep their own bits.
 TERM = 32
@@ -514,7 +515,7 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
         c, o = pairs[:, 0], pairs[:, 1]
         total = np.bincount(c, weights=weights, minlength=n)
         key, p = o * n + c, weights / thesauri / total[c]
-        if bit == 2:  # Moby: the links whose reverse it makes too (see TWO_WAY)
+        if bit == MOBY:  # the links whose reverse it makes too (see TWO_WAY)
             two_way = key[np.isin(key, c * n + o)]
         if bit == PIVOT:
             new = ~np.isin(key, np.concatenate(key_parts))
