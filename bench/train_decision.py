@@ -33,7 +33,8 @@ With ``--neural`` the candidates are the neural re-scorer's (``Params.neural_flo
 the neural features too, read with ``--right-words`` words of right context (the file records it,
 and the engine refuses a neural LM that reads another), and the model goes to
 ``data/decision_neural.json``. ``--samples FILE`` keeps the collected feature rows (a pickle)
-and reuses them on the next run. ``--jobs N`` collects them in N processes (by setting; the
+and reuses them on the next run (``--without NAME…`` then trains without some features, an
+ablation, to ``--out``). ``--jobs N`` collects them in N processes (by setting; the
 rows come out in the same order).
 """
 
@@ -204,6 +205,13 @@ def sample_settings(samples: list) -> list[tuple[str, float]]:
     return [SETTINGS[k // per] for k in range(len(samples))]
 
 
+def without(names: list[str], features: tuple[str, ...], samples: list) -> tuple[tuple[str, ...], list]:
+    """``features`` and ``samples`` with the features ``names`` left out of every row (``--without``)."""
+    kept = [i for i, name in enumerate(features) if name not in names]
+    rows = lambda s: [(a, b, c, [f[i] for i in kept]) for a, b, c, f in s[3]]  # noqa: E731
+    return tuple(features[i] for i in kept), [(*s[:3], rows(s)) for s in samples]
+
+
 GRID = np.linspace(0.05, 0.95, 37)  # the thresholds tried
 
 
@@ -366,8 +374,15 @@ def main() -> int:
                     "under --each-limit too")  # fmt: skip
     ap.add_argument("--each-limit", type=float, default=0.005)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--without", nargs="+", default=[], metavar="FEATURE",
+                    help="an ablation: leave these features out (the file is then no engine's: "
+                    "give --out, and compare the validation figures)")  # fmt: skip
     args = ap.parse_args()
     features = FEATURES + NEURAL_FEATURES if args.neural else FEATURES
+    if args.without and not args.out:
+        ap.error("--without makes a model the engine can't read: give --out")
+    if unknown := set(args.without) - set(features):
+        ap.error(f"no such feature: {', '.join(sorted(unknown))}")
     if args.neural and args.fast:
         ap.error("--fast is the trigram engine's model: not with --neural")
     out = args.out or (NEURAL_MODEL_PATH if args.neural else FAST_MODEL_PATH)
@@ -387,6 +402,8 @@ def main() -> int:
         samples = collect(args.words, args.neural, args.jobs, args.right_words)
         if args.samples:
             args.samples.write_bytes(pickle.dumps({"right_words": right_words, "samples": samples}))
+    if args.without:
+        features, samples = without(args.without, features, samples)
     X = np.array([f for s in samples if s[0] == "train" for *_, f in s[3]])
     y = np.array([(a, b, c.lower()) in s[2] for s in samples if s[0] == "train" for a, b, c, _ in s[3]])
     kind = args.model

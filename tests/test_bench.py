@@ -179,6 +179,16 @@ def test_one_threshold_keeps_each_unit_under_the_false_edit_limit(monkeypatch):
     assert 0.6 <= each < 0.9 and validation["exact"] == 1.0
 
 
+def test_an_ablation_leaves_the_named_features_out_of_every_row(monkeypatch):
+    td = _train_decision(monkeypatch)
+    sample, _ = _validation_doc(0.3, [3, 9], 0.9, 0.1)
+    sample = (*sample[:3], [(a, b, c, [rate, 1.0, 2.0]) for a, b, c, (rate,) in sample[3]])
+    features, (dropped,) = td.without(["gain"], ("rate", "gain", "rank"), [sample])
+    assert features == ("rate", "rank")
+    assert dropped[:3] == sample[:3]
+    assert [f for *_, f in dropped[3]] == [[0.3, 2.0]] * len(sample[3])
+
+
 def test_thresholds_per_spin_rate_keep_every_rate_under_the_false_edit_limit(monkeypatch):
     """``bench/train_decision.py``: where honest words read worse in heavily spun text, one
     threshold can't serve every rate; one per band of the rate estimate can."""
