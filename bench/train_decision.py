@@ -208,8 +208,8 @@ def sample_settings(samples: list) -> list[tuple[str, float]]:
 def without(names: list[str], features: tuple[str, ...], samples: list) -> tuple[tuple[str, ...], list]:
     """``features`` and ``samples`` with the features ``names`` left out of every row (``--without``)."""
     kept = [i for i, name in enumerate(features) if name not in names]
-    rows = lambda s: [(a, b, c, [f[i] for i in kept]) for a, b, c, f in s[3]]  # noqa: E731
-    return tuple(features[i] for i in kept), [(*s[:3], rows(s)) for s in samples]
+    cut = [(*s[:3], [(a, b, c, [f[i] for i in kept]) for a, b, c, f in s[3]]) for s in samples]
+    return tuple(features[i] for i in kept), cut
 
 
 GRID = np.linspace(0.05, 0.95, 37)  # the thresholds tried
