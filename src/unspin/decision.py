@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from .candidates import Option
-from .lexicon import PIVOT, TERM
+from .lexicon import MOBY, MYTHES, PIVOT, TERM, WORDNET
 from .lm import TrigramLM, history_of
 
 FAST_MODEL_PATH = Path(__file__).parent / "data" / "decision_fast.json"
@@ -161,9 +161,9 @@ def rows_for_chunk(
                         lm_gain,
                         opt.channel,
                         adapted,
-                        float(bool(src & 1)),
-                        float(bool(src & 2)),
-                        float(bool(src & 4)),
+                        float(bool(src & WORDNET)),
+                        float(bool(src & MOBY)),
+                        float(bool(src & MYTHES)),
                         float(bool(src & PIVOT)),
                         float(bool(src & TERM)),
                         float(bin(src & ~TERM).count("1")),

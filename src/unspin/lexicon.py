@@ -109,17 +109,20 @@ TWO_WAY = 150
 # context, of at least this many nats. It keeps "signal to noise ratio" and drops GCIDE's
 # archaic headwords that the LM has never seen together ("apple of love").
 TERM_MIN_PMI = 3.0
-SOURCES = {1: "wordnet", 2: "moby", 4: "mythes", 8: "phrases", 16: "pivot", 32: "term"}  # bit → source
+# Each link source's bit in a candidate's mask (PIVOT and TERM, below, have comments of their own).
+WORDNET, MOBY, MYTHES, PHRASES = 1, 2, 4, 8  # (Moby's links are the ones checked both ways: TWO_WAY)
 OWN_FORM = 128  # flag in ``top_src``: an own inflection kept past the MAX_RANKED cut
 SOURCE_BEST = 64  # flag in ``top_src``: one of a thesaurus' PER_SOURCE best, kept past the cut
 # Links only the bilingual pivot proposes don't compete in the two cuts, only as its PER_SOURCE
 # best: on our benchmark spinners (none paraphrases through translation) letting them compete
 # took places from better links and cost the trigram engine 0.5-1 point of exactness (dev).
 PIVOT = 16
-MOBY = 2  # its links are the ones checked both ways (TWO_WAY)
 # Not a link source: marks a candidate that is a known term matched word by word (``terms``);
 # its words' links keep their own bits.
 TERM = 32
+SOURCES = {  # bit → source
+    WORDNET: "wordnet", MOBY: "moby", MYTHES: "mythes", PHRASES: "phrases", PIVOT: "pivot", TERM: "term",
+}
 BASE = "BASE"  # the analysis "this form is the lemma itself"
 # log P(the spinner left a substitute uninflected): a base-form substitute
 # ("purchase") may stand for an inflected original ("bought").
@@ -485,12 +488,12 @@ def build(path: Path | None = None, verbose: bool = True) -> Path:
         for lemma in lemmas:
             wordnet_pos.setdefault(lemma, set()).add(pos)
     sources = [
-        (1, _pair_array(thesaurus.wordnet_pairs(), intern)),
-        (2, _pair_array(thesaurus.moby_pairs(), intern)),
+        (WORDNET, _pair_array(thesaurus.wordnet_pairs(), intern)),
+        (MOBY, _pair_array(thesaurus.moby_pairs(), intern)),
     ]
     if resources.mythes_path() is not None:
-        sources.append((4, _pair_array(thesaurus.mythes_pairs(), intern)))
-    sources.append((8, _pair_array(thesaurus.phrase_pairs(), intern)))
+        sources.append((MYTHES, _pair_array(thesaurus.mythes_pairs(), intern)))
+    sources.append((PHRASES, _pair_array(thesaurus.phrase_pairs(), intern)))
     if resources.dictd_dir() is not None:
         sources.append((PIVOT, _weighted_pair_array(thesaurus.pivot_pairs(), intern)))
     log(f"thesauri read: {len(intern):,} strings ({time.time() - t0:.1f}s)")
