@@ -383,6 +383,8 @@ def main() -> int:
         ap.error("--without makes a model the engine can't read: give --out")
     if unknown := set(args.without) - set(features):
         ap.error(f"no such feature: {', '.join(sorted(unknown))}")
+    if args.neural and "neural_rate" in args.without:
+        ap.error("the neural thresholds are picked by band of neural_rate: it can't be left out")
     if args.neural and args.fast:
         ap.error("--fast is the trigram engine's model: not with --neural")
     out = args.out or (NEURAL_MODEL_PATH if args.neural else FAST_MODEL_PATH)
