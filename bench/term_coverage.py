@@ -1,25 +1,30 @@
 """Known terms spun word by word: how often is the term among the candidates, with and without
 the term inventory (``terms``, ``Params.known_terms``)?
 
-    .venv/bin/python bench/term_coverage.py [--split test] [--words 60000]
+    .venv/bin/python bench/term_coverage.py [--split test] [--words 60000] [--restore]
 
 Every occurrence of a known term in the clean text whose content words the spinner all replaced
 is one case (our own spinner's moby and wordnet styles at 50 %, and nlpaug at 50 %: high rates,
 because a two-word term is spun whole only at about the rate squared). A case is covered when
 the term, as one multiword candidate of the spun words' span, is among the engine's candidates,
 or when each spun word's own candidate list holds its original (the decoder can take them
-together). Prints one line per spinner: cases, covered without terms, covered with them.
+together). Prints one line per spinner: cases, covered without terms, covered with them; with
+``--restore``, also the share the default engine (``unspin restore``: the neural re-scorer where
+installed) gives back: the restored text of the spun words' span, with any edit overlapping it,
+holds the term as whole words (``restored``).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 
 from unspin import text
 from unspin.bench.run import _nlpaug, select_documents
 from unspin.candidates import CLOSED_CLASS, Candidates
-from unspin.restore import Restorer
+from unspin.restore import Restorer, make_restorer
+from unspin.results import Span
 from unspin.scoring import Params
 from unspin.spin import Spinner
 
@@ -65,11 +70,27 @@ def covered(spun: str, start: int, end: int, term: str, cands: Candidates) -> bo
     return False
 
 
+def restored(spun: str, start: int, end: int, term: str, spans: list[Span]) -> bool:
+    """Whether ``spans`` (a restoration of ``spun``) give back ``term`` at ``spun[start:end]``:
+    the span's text, widened to the edits that overlap it and with them made, holds the term's
+    words in order (lower case, whitespace normalised)."""
+    inside = [s for s in spans if s.start < end and start < s.end]
+    lo, hi = min([start] + [s.start for s in inside]), max([end] + [s.end for s in inside])
+    out, at = [], lo
+    for s in sorted(inside, key=lambda s: s.start):
+        out += [spun[at : s.start], s.suggestion]
+        at = s.end
+    words = " ".join("".join(out + [spun[at:hi]]).lower().split())
+    return re.search(rf"(?<!\w){re.escape(term)}(?!\w)", words) is not None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="test")
     ap.add_argument("--words", type=int, default=60_000)
+    ap.add_argument("--restore", action="store_true", help="also the share the default engine restores")
     args = ap.parse_args()
+    engine = make_restorer() if args.restore else None
     docs = select_documents(args.split, args.words)
     restorer = Restorer(params=Params(known_terms=True))
     index = restorer.candidates.terms
@@ -82,7 +103,7 @@ def main() -> int:
         "nlpaug 50%": lambda k, t: nlpaug.spin(t),
     }
     for name, spin in spinners.items():
-        cases = before = after = 0
+        cases = before = after = back = 0
         for k, d in enumerate(docs):
             result = spin(k, d.text)
             if isinstance(result, tuple):  # nlpaug: (text, edits as dicts)
@@ -91,13 +112,20 @@ def main() -> int:
             else:
                 spun = result.spun
                 edits = [(e.orig_start, e.orig_end, e.spun_start, e.spun_end) for e in result.edits]
-            for start, end, term in spun_terms(d.text, edits, index):
+            found = spun_terms(d.text, edits, index)
+            spans = engine.restore(spun).spans if engine is not None and found else []
+            for start, end, term in found:
                 cases += 1
                 before += covered(spun, start, end, term, without)
                 after += covered(spun, start, end, term, with_terms)
+                back += restored(spun, start, end, term, spans)
         share = (before / max(cases, 1), after / max(cases, 1))
-        print(f"{name}: {cases} known terms spun word by word; the term among the candidates: "
-              f"{share[0]:.1%} without the inventory, {share[1]:.1%} with it")  # fmt: skip
+        line = (f"{name}: {cases} known terms spun word by word; the term among the candidates: "
+                f"{share[0]:.1%} without the inventory, {share[1]:.1%} with it")  # fmt: skip
+        if engine is not None:
+            kind = "neural" if engine.neural is not None else "trigram"
+            line += f"; restored by the {kind} engine: {back / max(cases, 1):.1%}"
+        print(line, flush=True)
     return 0
 
 

@@ -1,4 +1,5 @@
 import re
+from collections import Counter
 
 import pytest
 
@@ -132,6 +133,39 @@ def test_loss_breakdown_puts_each_substitution_at_the_stage_the_decoder_loses_it
     assert lb.other_form(restorer.lexicon, "reported", "report")
     assert not lb.other_form(restorer.lexicon, "told", "said")
     assert not lb.other_form(restorer.lexicon, "said", "said")
+
+
+def test_the_gains_table_sets_each_substitution_against_honest_spans_that_gain_as_much(monkeypatch):
+    """``bench/loss_breakdown.py --gains``: an honest span is one no substitution overlaps, counted
+    once, at its best candidate's gain; the share spun per bin is what an edit on the gain alone
+    would get right."""
+    lb = _bench_script(monkeypatch, "loss_breakdown")
+    edits = [(4, 11, "bill")]  # "The invoice passed." with "invoice" spun
+    gain_at = {(4, 11, "bill"): 12.0, (12, 18, "handed"): 1.0, (12, 18, "gone"): 6.0, (0, 11, "a bill"): 9.0}
+    assert sorted(lb.honest_gains(gain_at, edits)) == [6.0]  # "passed"; "The invoice" overlaps the edit
+    assert [lb.gain_bin(g) for g in (-1.0, 0.0, 1.9, 2.0, 9.9, 10.0)] == [0, 1, 1, 2, 3, 4]
+    table = lb.gains_table(Counter({4: 3, 3: 1}), Counter({4: 2}), Counter({3: 1}))
+    assert "| >= 10 | 3 | 2 | 0 | 100.0% |" in table
+    assert "| 5 to 10 | 1 | 0 | 1 | 50.0% |" in table
+    assert "| < 0 | 0 | 0 | 0 | – |" in table
+
+
+def test_a_spun_term_counts_as_restored_only_when_every_word_comes_back(monkeypatch):
+    """``bench/term_coverage.py --restore``: one edit of the whole term, or one per word, or an
+    edit reaching past the term's span, gives it back; a word left spun doesn't."""
+    tc = _bench_script(monkeypatch, "term_coverage")
+    spun = "A flag to commotion proportion here."
+    start, end, term = 2, 30, "signal to noise ratio"
+
+    def span(a: int, b: int, suggestion: str) -> Span:
+        return Span(a, b, spun[a:b], suggestion, 0.9)
+
+    words = [span(2, 6, "signal"), span(10, 19, "noise"), span(20, 30, "ratio")]
+    assert tc.restored(spun, start, end, term, words)
+    assert not tc.restored(spun, start, end, term, words[:2])
+    assert tc.restored(spun, start, end, term, [span(2, 30, "Signal to noise ratio")])
+    assert tc.restored(spun, start, end, term, [span(0, 6, "The signal"), *words[1:]])
+    assert not tc.restored(spun, start, end, term, [])
 
 
 def _bench_script(monkeypatch, name: str):
