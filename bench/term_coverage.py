@@ -11,7 +11,8 @@ or when each spun word's own candidate list holds its original (the decoder can 
 together). Prints one line per spinner: cases, covered without terms, covered with them; with
 ``--restore``, also the share the default engine (``unspin restore``: the neural re-scorer where
 installed) gives back: the restored text of the spun words' span, with any edit overlapping it,
-holds the term as whole words (``restored``).
+holds the term as whole words (``restored``). Coverage is counted on the trigram engine's short
+lists; the neural re-scorer's are longer, so it can restore a term that isn't "covered".
 """
 
 from __future__ import annotations
