@@ -5,6 +5,7 @@ from pathlib import Path
 
 import unspin
 from unspin.check import NOT_SPUN, SPUN, UNREADABLE
+from unspin.results import Span
 
 EXAMPLES = Path(__file__).parent.parent / "examples"
 
@@ -121,6 +122,49 @@ def test_phrase_discovery_ranks_phrases_shared_across_documents():
             assert " ".join(text[start:end].lower().split()) == f.phrase
     docs_counts = [f.documents for f in found]
     assert docs_counts == sorted(docs_counts, reverse=True)
+
+
+def test_known_terms_the_neural_lm_prefers_by_far_are_findings_where_nothing_was_restored():
+    """``check --phrases``: a known term that the neural LM prefers to every other reading of a run
+    by more than ``TERM_FLAG_LEAD`` nats flags the run (a tortured phrase in lightly spun text),
+    unless the restorer already edited it; a weaker lead, or a candidate that is no term, doesn't."""
+    from types import SimpleNamespace
+
+    from unspin.check import TERM_FLAG_LEAD, discover_phrases, term_flags
+    from unspin.decision import FEATURES, NEURAL_FEATURES
+
+    names = FEATURES + NEURAL_FEATURES
+    source = "A flag to commotion proportion and a counterfeit consciousness, then a Pale Home."
+
+    def row(observed: str, candidate: str, term: bool, lead: float):
+        features = [0.0] * len(names)
+        features[names.index("term")] = float(term)
+        features[names.index("neural_lead")] = lead
+        start = source.index(observed)
+        return start, start + len(observed), candidate, features
+
+    rows = [
+        row("flag to commotion proportion", "signal to noise ratio", True, TERM_FLAG_LEAD + 18),
+        row("counterfeit consciousness", "artificial intelligence", True, TERM_FLAG_LEAD + 0.6),
+        row("Pale Home", "White House", True, TERM_FLAG_LEAD - 1),  # too weak a lead
+        row("commotion", "noise", False, TERM_FLAG_LEAD + 5),  # no term
+    ]
+    neural = SimpleNamespace(neural=object(), feature_rows=lambda text: rows)
+    flags = [term for _, _, term, _ in term_flags(neural, source)]
+    assert flags == ["signal to noise ratio", "artificial intelligence"]
+    assert term_flags(SimpleNamespace(neural=None), source) == []  # no neural re-scorer, no flags
+
+    a = source.index("counterfeit")  # the restorer edits this one itself
+    observed = "counterfeit consciousness"
+    edit = Span(a, a + len(observed), observed, "artificial intelligence", 0.8)
+    fast = SimpleNamespace(restore=lambda text: SimpleNamespace(spans=[edit]))
+    found = {f.phrase: f for f in discover_phrases([("d", source)], restorer=fast, terms=neural)}
+    assert set(found) == {"flag to commotion proportion", "counterfeit consciousness"}
+    flagged, edited = found["flag to commotion proportion"], found["counterfeit consciousness"]
+    assert flagged.likely_original == "signal to noise ratio"
+    assert flagged.known_term_lead == TERM_FLAG_LEAD + 18
+    assert flagged.restored == 0 and flagged.mean_confidence == 0.0 and flagged.occurrences == [("d", 2, 30)]
+    assert edited.restored == 1 and edited.mean_confidence == 0.8 and edited.known_term_lead is None
 
 
 class _CountingRestorer:

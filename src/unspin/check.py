@@ -397,8 +397,36 @@ class PhraseFinding:
     likely_original: str
     count: int
     documents: int
-    mean_confidence: float
+    mean_confidence: float  # over the occurrences the restorer edited (0 where none)
     occurrences: list[tuple[str, int, int]]  # (document name, start, end), the first few
+    restored: int = 0  # occurrences the restorer edited
+    # Where a known term flagged it (``term_flags``): the neural LM's strongest preference for the
+    # term over every other reading of the phrase, in nats. None: found by restoration alone.
+    known_term_lead: float | None = None
+
+
+# A known term that the neural LM prefers to every other reading of a run of words by this many
+# nats marks the run as spun, even where the decision model won't restore it. In our spinners'
+# text such a term usually takes in an honest neighbour, so it is seldom the exact original (15 %),
+# but the words it would replace were spun (98 %), and no clean dev word had one (BENCHMARKS.md,
+# 8 Dec (10): read off the dev rows; on the clean test text, one in ~15,000 words). A paper mill's
+# tortured phrases in lightly spun text are what it finds that restoration leaves alone.
+TERM_FLAG_LEAD = 10.0
+_TERM = decision.FEATURES.index("term")
+_NEURAL_LEAD = (decision.FEATURES + decision.NEURAL_FEATURES).index("neural_lead")
+
+
+def term_flags(restorer: Restorer, source: str) -> list[tuple[int, int, str, float]]:
+    """(start, end, term, lead) for each run of ``source``'s words where the neural LM prefers a
+    known term to every other reading by more than TERM_FLAG_LEAD nats (none without the neural
+    re-scorer). Reads ``source`` once more, at the neural re-scorer's cost."""
+    if restorer.neural is None:
+        return []
+    return [
+        (start, end, term, features[_NEURAL_LEAD])
+        for start, end, term, features in restorer.feature_rows(source)
+        if features[_TERM] and features[_NEURAL_LEAD] > TERM_FLAG_LEAD
+    ]
 
 
 def phrase_edits(source: str, spans: list[Span]) -> list[tuple[int, int, str, float]]:
@@ -424,25 +452,41 @@ def phrase_edits(source: str, spans: list[Span]) -> list[tuple[int, int, str, fl
     return out
 
 
-def discover_phrases(documents, restorer: Restorer | None = None, keep: int = 5) -> list[PhraseFinding]:
+def discover_phrases(
+    documents, restorer: Restorer | None = None, keep: int = 5, terms: Restorer | None = None
+) -> list[PhraseFinding]:
     """Rank the multiword phrases of ``documents`` ((name, text) pairs) that look spun.
 
     Phrases seen in more documents rank first (a spinner reuses its table),
-    then by count and by the restorer's confidence.
+    then by count and by the restorer's confidence. ``terms``: a restorer with the neural
+    re-scorer whose known-term flags (``term_flags``) count as findings too, where ``restorer``
+    edits nothing at them.
     """
     restorer = restorer or default_restorer(fast=True)
     found: dict[tuple[str, str], PhraseFinding] = {}
     seen_in: dict[tuple[str, str], set[str]] = {}
     for name, source in documents:
-        result = restorer.restore(source)
-        for start, end, original, conf in phrase_edits(source, result.spans):
+        edits = phrase_edits(source, restorer.restore(source).spans)
+        hits = [(a, b, original, conf, None) for a, b, original, conf in edits]
+        if terms is not None:
+            edited = [(a, b) for a, b, *_ in hits]
+            hits += [
+                (a, b, term, None, lead)
+                for a, b, term, lead in term_flags(terms, source)
+                if not any(x < b and a < y for x, y in edited)
+            ]
+        for start, end, original, conf, lead in sorted(hits, key=lambda h: h[:2]):
             key = (" ".join(source[start:end].lower().split()), original.lower())
             f = found.get(key)
             if f is None:
                 f = found[key] = PhraseFinding(key[0], key[1], 0, 0, 0.0, [])
             seen_in.setdefault(key, set()).add(name)
             f.documents = len(seen_in[key])
-            f.mean_confidence = (f.mean_confidence * f.count + conf) / (f.count + 1)
+            if conf is not None:
+                f.mean_confidence = (f.mean_confidence * f.restored + conf) / (f.restored + 1)
+                f.restored += 1
+            else:
+                f.known_term_lead = max(lead, f.known_term_lead or lead)
             f.count += 1
             if len(f.occurrences) < keep:
                 f.occurrences.append((name, start, end))

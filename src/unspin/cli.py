@@ -200,6 +200,7 @@ def _check_phrases(paths: list[str], args) -> int:
     from dataclasses import asdict
 
     from .check import discover_phrases
+    from .restore import default_restorer
 
     status, docs = 0, []
     for path in paths:
@@ -210,15 +211,19 @@ def _check_phrases(paths: list[str], args) -> int:
                 f"unspin: {e if isinstance(e, text.InputError) else path + ': cannot read'}", file=sys.stderr
             )
             status = EXIT_BAD_INPUT
-    for f in discover_phrases(docs):
+    # The neural re-scorer, where installed and not --fast, adds the known terms it flags.
+    neural = None if args.fast else default_restorer()
+    terms = neural if neural is not None and neural.neural is not None else None
+    for f in discover_phrases(docs, terms=terms):
         if args.format in ("json", "jsonl"):
             sys.stdout.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
         else:
             where = ", ".join(f"{n}:{a}" for n, a, _ in f.occurrences)
-            sys.stdout.write(
-                f"{f.phrase!r} → {f.likely_original!r}\t{f.count}× in {f.documents} document(s)"
-                f"\tconfidence {f.mean_confidence:.2f}\t{where}\n"
-            )
+            how = f"confidence {f.mean_confidence:.2f}" if f.restored else "flagged"
+            if f.known_term_lead is not None:
+                how += f", known term by {f.known_term_lead:.1f} nats"
+            found = f"{f.count}× in {f.documents} document(s)"
+            sys.stdout.write(f"{f.phrase!r} → {f.likely_original!r}\t{found}\t{how}\t{where}\n")
     return status
 
 
