@@ -167,6 +167,18 @@ def test_known_terms_the_neural_lm_prefers_by_far_are_findings_where_nothing_was
     assert edited.restored == 1 and edited.mean_confidence == 0.8 and edited.known_term_lead is None
 
 
+def test_check_phrases_fast_lists_only_what_the_trigram_restorer_edits(tmp_path):
+    """``check --phrases --fast`` skips the neural re-scorer, and so its known-term flags."""
+    original = (EXAMPLES / "original.txt").read_text()
+    for seed in range(2):
+        spun = unspin.spin(original, rate=0.3, seed=seed, style="phrase").spun
+        (tmp_path / f"d{seed}.txt").write_text(spun)
+    out = unspin_cli("check", "--phrases", "--fast", "--format", "jsonl", str(tmp_path))
+    assert out.returncode == 0, out.stderr
+    found = [json.loads(line) for line in out.stdout.decode().splitlines()]
+    assert found and all(f["restored"] == f["count"] and f["known_term_lead"] is None for f in found)
+
+
 class _CountingRestorer:
     """Stands in for the neural restorer: ``edits`` spans of the given confidence (one character
     each, from offset ``at``), calls counted."""

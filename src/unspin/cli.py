@@ -185,6 +185,17 @@ def cmd_check(args) -> int:
     return status
 
 
+def _term_flagger(args):
+    """The neural restorer whose known-term flags ``check --phrases`` adds (``check.term_flags``):
+    unless ``--fast``, where it is installed; ``--neural`` insists on it (an error if missing)."""
+    from .restore import default_restorer, neural_restorer
+
+    if args.fast:
+        return None
+    restorer = neural_restorer() if args.neural else default_restorer()
+    return restorer if restorer.neural is not None else None
+
+
 def _detector(args):
     """The screen and, unless ``--fast``, the neural restorer as confirmer where it is
     installed (check.default_detector); ``--neural`` insists on it (an error if missing)."""
@@ -200,7 +211,6 @@ def _check_phrases(paths: list[str], args) -> int:
     from dataclasses import asdict
 
     from .check import discover_phrases
-    from .restore import default_restorer
 
     status, docs = 0, []
     for path in paths:
@@ -211,10 +221,7 @@ def _check_phrases(paths: list[str], args) -> int:
                 f"unspin: {e if isinstance(e, text.InputError) else path + ': cannot read'}", file=sys.stderr
             )
             status = EXIT_BAD_INPUT
-    # The neural re-scorer, where installed and not --fast, adds the known terms it flags.
-    neural = None if args.fast else default_restorer()
-    terms = neural if neural is not None and neural.neural is not None else None
-    for f in discover_phrases(docs, terms=terms):
+    for f in discover_phrases(docs, terms=_term_flagger(args)):
         if args.format in ("json", "jsonl"):
             sys.stdout.write(json.dumps(asdict(f), ensure_ascii=False) + "\n")
         else:
